@@ -15,6 +15,11 @@ bool register_command(const std::string& name, const std::string& help, CommandS
 
 }  // namespace lidardet::cli
 
-// Use at namespace scope in a cmd_*.cpp file.
+// Use at namespace scope in a cmd_*.cpp file: LIDARDET_COMMAND(simulate, "help", setup_fn).
 #define LIDARDET_COMMAND(name, help, setup) \
   static const bool lidardet_cmd_registered_##name = ::lidardet::cli::register_command(#name, help, setup)
+// A nested command, `lidardet parent child`: LIDARDET_SUBCOMMAND(eval, kitti, "help", setup_fn).
+// The parent is created on demand, so `bench voxel` and `bench detect` may live in different files.
+#define LIDARDET_SUBCOMMAND(parent, child, help, setup)              \
+  static const bool lidardet_cmd_registered_##parent##_##child =     \
+      ::lidardet::cli::register_command(#parent " " #child, help, setup)

@@ -29,9 +29,26 @@ int main(int argc, char** argv) {
                "KITTI and Waymo evaluation"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "lidardet 0.1.0");
+  // Names with a space ("eval kitti") nest under their parent; the map's order puts parents
+  // ("eval") before children ("eval kitti"). A parent that nobody registered is made here.
+  std::map<std::string, CLI::App*> made;
   for (auto& [name, entry] : lidardet::cli::registry()) {
-    CLI::App* sub = app.add_subcommand(name, entry.help);
+    CLI::App* parent = &app;
+    std::string leaf = name;
+    if (auto sp = name.rfind(' '); sp != std::string::npos) {
+      const std::string parent_name = name.substr(0, sp);
+      leaf = name.substr(sp + 1);
+      auto it = made.find(parent_name);
+      if (it == made.end()) {
+        CLI::App* p = app.add_subcommand(parent_name, parent_name + " commands");
+        p->require_subcommand(1);
+        it = made.emplace(parent_name, p).first;
+      }
+      parent = it->second;
+    }
+    CLI::App* sub = parent->add_subcommand(leaf, entry.help);
     entry.setup(*sub);
+    made[name] = sub;
   }
   try {
     app.parse(argc, argv);

@@ -1,0 +1,44 @@
+// Dynamic voxelization: every point in range goes to its voxel, with no per-voxel cap. The unique
+// voxels come out in ascending key order (VoxelOrder), so the result is independent of thread
+// count and of how the work was scheduled.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/point_cloud.hpp"
+#include "voxel/voxel_config.hpp"
+#include "voxel/voxel_math.hpp"
+
+namespace lidardet {
+
+struct Voxels {
+  int batch_size = 0;
+  std::vector<std::int32_t> coords;  // M x 4: (b, z, y, x), ascending key order
+  std::vector<std::uint64_t> keys;   // M cell keys (cell_key), strictly ascending
+  // Kept points: indices into the batch's concatenated points, ascending. Feature rows and
+  // `point_voxel` follow this order.
+  std::vector<std::uint32_t> kept_points;
+  std::vector<std::int32_t> point_voxel;      // per kept point: its voxel (torch's unq_inv)
+  std::vector<std::uint32_t> voxel_offsets;   // M + 1: CSR into voxel_points
+  std::vector<std::uint32_t> voxel_points;    // kept-point rows of each voxel, ascending
+  std::vector<std::uint32_t> sample_offsets;  // batch_size + 1: voxels of sample b
+
+  std::size_t num_voxels() const { return keys.size(); }
+  std::size_t num_kept() const { return kept_points.size(); }
+  std::uint32_t voxel_size(std::size_t v) const { return voxel_offsets[v + 1] - voxel_offsets[v]; }
+};
+
+GridParams grid_params(const VoxelizerConfig& config);
+
+// How the unique voxels are found. Both give identical output; kSort is the default because it
+// measured faster (docs/perf/voxel.md).
+enum class UniqueMethod { kSort, kHash };
+
+// Voxelizes a batch (sample b = clouds[b]; every cloud needs x, y, z as channels 0..2).
+Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config,
+                int threads = 1, UniqueMethod method = UniqueMethod::kSort);
+Voxels voxelize(const PointCloud& cloud, const VoxelizerConfig& config, int threads = 1,
+                UniqueMethod method = UniqueMethod::kSort);
+
+}  // namespace lidardet

@@ -1,0 +1,71 @@
+#include "voxel/radix_sort.hpp"
+
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+#include "voxel/parallel.hpp"
+
+namespace lidardet {
+
+int bits_for(std::uint64_t max_key) {
+  int b = 0;
+  while (b < 64 && (max_key >> b) != 0) ++b;
+  return b;
+}
+
+namespace {
+constexpr int kDigitBits = 8;
+constexpr int kBuckets = 1 << kDigitBits;
+}  // namespace
+
+void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& values,
+                      int key_bits, int threads) {
+  const std::size_t n = keys.size();
+  if (values.size() != n) throw std::invalid_argument("radix_sort_pairs: keys/values differ");
+  if (n < 2) return;
+  std::vector<std::uint64_t> keys_tmp(n);
+  std::vector<std::uint32_t> values_tmp(n);
+  const int chunks = chunk_count(n, threads, 16384);
+  std::vector<std::array<std::size_t, kBuckets>> hist(chunks);
+  for (int shift = 0; shift < key_bits; shift += kDigitBits) {
+    const std::uint64_t* src_k = keys.data();
+    const std::uint32_t* src_v = values.data();
+    parallel_chunks(n, chunks, [&](std::size_t b, std::size_t e, int c) {
+      auto& h = hist[c];
+      h.fill(0);
+      for (std::size_t i = b; i < e; ++i) ++h[(src_k[i] >> shift) & (kBuckets - 1)];
+    });
+    // Skip a pass where every key has the same digit (common for the high digits).
+    bool trivial = false;
+    for (int d = 0; d < kBuckets && !trivial; ++d) {
+      std::size_t total = 0;
+      for (int c = 0; c < chunks; ++c) total += hist[c][d];
+      if (total == n) trivial = true;
+      if (total != 0) break;
+    }
+    if (trivial) continue;
+    // Exclusive offsets: digit-major, then chunk order, which keeps the sort stable.
+    std::size_t run = 0;
+    for (int d = 0; d < kBuckets; ++d)
+      for (int c = 0; c < chunks; ++c) {
+        const std::size_t cnt = hist[c][d];
+        hist[c][d] = run;
+        run += cnt;
+      }
+    std::uint64_t* dst_k = keys_tmp.data();
+    std::uint32_t* dst_v = values_tmp.data();
+    parallel_chunks(n, chunks, [&](std::size_t b, std::size_t e, int c) {
+      auto& off = hist[c];
+      for (std::size_t i = b; i < e; ++i) {
+        const std::size_t pos = off[(src_k[i] >> shift) & (kBuckets - 1)]++;
+        dst_k[pos] = src_k[i];
+        dst_v[pos] = src_v[i];
+      }
+    });
+    keys.swap(keys_tmp);
+    values.swap(values_tmp);
+  }
+}
+
+}  // namespace lidardet

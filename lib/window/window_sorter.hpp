@@ -1,0 +1,43 @@
+// Window orders of a set of voxels: keys, the sorting permutation, its inverse and the fused
+// gather/scatter maps through the group padding. Input voxel coordinates are (b, z, y, x) rows
+// in any order; samples 0 .. batch_size - 1 may hold any number of voxels, including none.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "window/group_mapping.hpp"
+#include "window/window_keys.hpp"
+
+namespace lidardet {
+
+struct WindowOrder {
+  std::vector<std::uint64_t> keys;     // M: key of each voxel (input order)
+  std::vector<std::uint32_t> perm;     // M: sorted position -> voxel
+  std::vector<std::uint32_t> inverse;  // M: voxel -> sorted position
+  std::vector<std::uint32_t> gather;   // P: padded slot -> voxel (perm[flat2win])
+  std::vector<std::uint32_t> scatter;  // M: voxel -> its own padded slot (win2flat[inverse])
+};
+
+// Voxels per sample; throws when a batch index is outside [0, batch_size).
+std::vector<std::uint32_t> sample_counts(const std::vector<std::int32_t>& coords, int batch_size);
+
+// Sorts keys (unique per voxel) and fills perm, inverse, gather and scatter. On one thread by
+// default: the sorter is called per layer inside an already parallel pipeline.
+void finish_order(WindowOrder& order, int key_bits, const GroupMapping& mapping, int threads = 1);
+
+struct FlatFormerOrders {
+  GroupMapping mapping;               // shared by the four orders
+  std::array<WindowOrder, 4> orders;  // indexed by FlatOrder: x, x_shift, y, y_shift
+};
+FlatFormerOrders flatformer_orders(const std::vector<std::int32_t>& coords, int batch_size,
+                                   const FlatWindowConfig& config, int threads = 1);
+
+struct LionOrders {
+  GroupMapping mapping;               // shared by both directions
+  std::array<WindowOrder, 2> orders;  // indexed by LionDirection: x, y
+};
+LionOrders lion_orders(const std::vector<std::int32_t>& coords, int batch_size,
+                       const LionWindowConfig& config, int threads = 1);
+
+}  // namespace lidardet

@@ -1,0 +1,19 @@
+// zlib (RFC 1950) streams, which is how Waymo stores range images, pixel poses and camera
+// projections inside a Frame.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace lidardet::waymo {
+
+// Inflates a complete zlib stream. `where` names the field in errors ("FILE: record 0:
+// Frame.lasers[TOP].ri_return1.range_image_compressed"). `size_hint` (bytes) avoids regrowing
+// the output when the caller knows roughly how large it is. Throws lidardet::Error for a
+// corrupt, truncated or trailing-garbage stream.
+std::string zlib_inflate(std::string_view compressed, const std::string& where,
+                         std::size_t size_hint = 0);
+
+// Deflates `data` into a zlib stream (level 0..9; Waymo's own files use the default, 6).
+std::string zlib_deflate(std::string_view data, int level = 6);
+
+}  // namespace lidardet::waymo

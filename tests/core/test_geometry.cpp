@@ -193,13 +193,14 @@ TEST(Geometry, PointInBoxIncludesFacesAndMargin) {
 
 TEST(Geometry, AssignPointsToFirstContainingBox) {
   lidardet::PointCloud c({"x", "y", "z"});
-  for (float x : {0.f, 0.95f, 3.f, 10.f})  // 0.95 lies in both boxes {
+  // Box 0 spans x in [-1, 1], box 1 x in [0.9, 3.1]: 0.95 lies in both, 3 only in box 1.
+  for (float x : {0.f, 0.95f, 3.f, 10.f}) {
     const float p[3] = {x, 0, 0};
-  c.push_back(p);
-}
-const std::vector<Box3D> boxes = {{0, 0, 0, 2, 2, 2, 0, "", 1}, {2, 0, 0, 2.2, 2, 2, 0, "", 1}};
-EXPECT_EQ(lidardet::assign_points_to_boxes(boxes, c.view()), (std::vector<int>{0, 0, 1, -1}));
-EXPECT_EQ(lidardet::count_points_in_box(boxes[1], c.view()), 2u);
+    c.push_back(p);
+  }
+  const std::vector<Box3D> boxes = {{0, 0, 0, 2, 2, 2, 0, "", 1}, {2, 0, 0, 2.2, 2, 2, 0, "", 1}};
+  EXPECT_EQ(lidardet::assign_points_to_boxes(boxes, c.view()), (std::vector<int>{0, 0, 1, -1}));
+  EXPECT_EQ(lidardet::count_points_in_box(boxes[1], c.view()), 2u);
 }
 
 TEST(Geometry, WrapAngleRange) {

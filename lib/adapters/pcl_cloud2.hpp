@@ -1,0 +1,25 @@
+// Conversion of PCL's untyped cloud into a PointCloud (shared by the PCD and PLY readers).
+// Declares the PCL type only, so that this header pulls in no PCL headers.
+#pragma once
+#include <string>
+
+#include "core/point_cloud.hpp"
+
+namespace pcl {
+struct PCLPointCloud2;
+}
+
+namespace lidardet::detail {
+
+// x, y, z first, then the remaining numeric fields as float32; drops points whose x, y or z is
+// not finite. `path` names the file in errors.
+PointCloud from_pcl_cloud2(const pcl::PCLPointCloud2& c, const std::string& path);
+
+// Throws lidardet::Error "PATH: cannot open for reading" unless `path` is a readable file (PCL's
+// readers only print to stderr).
+void require_file(const std::string& path);
+
+// Throws unless every channel name is one non-empty word (PCD/PLY headers are space-split).
+void check_channel_names(const PointCloud& cloud, const std::string& path);
+
+}  // namespace lidardet::detail

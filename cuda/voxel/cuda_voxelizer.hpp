@@ -21,7 +21,8 @@ class CudaVoxelizer {
 
   // Copies a batch to the device (all samples need the same channels, x y z first).
   void upload(std::span<const PointCloudView> clouds);
-  // Voxelizes the uploaded batch on the device (and the features when asked); returns when done.
+  // Voxelizes the uploaded batch on the device (voxel means always, point features when
+  // asked); returns when done.
   void run(bool features = true);
 
   std::size_t num_voxels() const;

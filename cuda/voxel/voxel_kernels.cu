@@ -196,9 +196,10 @@ void run_voxelize(VoxelDeviceState& s, bool features) {
   }
   k_finish_offsets<<<blocks(s.batch + 1), kThreads>>>(s.voxels, s.kept, s.voxel_offsets, s.batch,
                                                       s.unique_keys, s.cells, s.sample_offsets);
-  if (features && s.voxels > 0) {
+  if (s.voxels > 0)
     k_means<<<blocks(s.voxels), kThreads>>>(s.voxels, s.points, s.channels, s.kept_points,
                                             s.voxel_offsets, s.voxel_points, s.means);
+  if (features && s.voxels > 0) {
     k_features<<<blocks(s.kept), kThreads>>>(s.kept, s.points, s.channels, s.kept_points,
                                              s.point_voxel, s.means, s.coords, s.grid,
                                              s.use_absolute_xyz, s.with_cluster, s.with_center,

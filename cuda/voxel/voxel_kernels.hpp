@@ -47,7 +47,8 @@ struct VoxelDeviceState {
 
 // Grows the buffers for n points of `channels` floats, `batch` samples, `width` features.
 void reserve(VoxelDeviceState& s, std::uint32_t n, int channels, int batch, int width);
-// Runs the whole voxelization on uploaded points (stream 0); sets s.kept and s.voxels.
+// Runs the whole voxelization on uploaded points (stream 0), voxel means included and the
+// point features when asked; sets s.kept and s.voxels.
 // Synchronizes once to read the kept and voxel counts.
 void run_voxelize(VoxelDeviceState& s, bool features);
 void release(VoxelDeviceState& s);

@@ -1,0 +1,227 @@
+// `lidardet bench voxel`: per-voxel means of the same points at the same voxel size, timed in
+// one process: lidardet's CPU voxelizer, pcl::VoxelGrid, Open3D's VoxelDownSample and (with a
+// GPU) the CUDA voxelizer. Prints the median milliseconds of each; --json writes them.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli_util.hpp"
+#include "command.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "voxel/bench_frames.hpp"
+#include "voxel/dynamic_voxelizer.hpp"
+#include "voxel/point_features.hpp"
+
+#ifdef LIDARDET_HAVE_PCL
+#include <pcl/filters/voxel_grid.h>
+#include <pcl/point_types.h>
+#endif
+#ifdef LIDARDET_HAVE_OPEN3D
+#include <open3d/geometry/PointCloud.h>
+#endif
+#ifdef LIDARDET_HAVE_CUDA
+#include "core/device.hpp"
+#include "voxel/cuda_voxelizer.hpp"
+#endif
+
+namespace {
+
+using lidardet::Error;
+
+struct Options {
+  std::string input, synthetic = "", voxel_size = "0.2,0.2,0.2", json, write_frame;
+  int channels = 4, repeat = 20, threads = 1;
+  unsigned seed = 1;
+};
+
+struct Result {
+  std::optional<double> median_ms;
+  std::size_t voxels = 0;
+  std::string note;
+};
+
+// Median wall time of `repeat` calls after two warm-up calls; `f` returns the voxel count.
+Result time_median(int repeat, const std::function<std::size_t()>& f) {
+  Result r;
+  f(), r.voxels = f();
+  std::vector<double> ms;
+  for (int i = 0; i < repeat; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    r.voxels = f();
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+  r.median_ms = ms[ms.size() / 2];
+  return r;
+}
+
+lidardet::PointCloud load_frame(const Options& o) {
+  if (!o.synthetic.empty()) return lidardet::synthetic_frame(o.synthetic, o.seed);
+  if (o.input.empty()) throw Error("bench voxel: give --input FRAME.bin or --synthetic KIND");
+  if (o.channels < 3 || o.channels > 16)
+    throw Error("option --channels: " + std::to_string(o.channels) + " (expected 3 .. 16)");
+  const std::string bytes = lidardet::read_file_bytes(o.input);
+  const std::size_t row = 4 * std::size_t(o.channels);
+  if (bytes.size() % row)
+    throw Error(o.input + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                std::to_string(o.channels) + "-float points (--channels)");
+  std::vector<std::string> names = {"x", "y", "z"};
+  for (int c = 3; c < o.channels; ++c)
+    names.push_back(c == 3 ? "intensity" : "f" + std::to_string(c));
+  lidardet::PointCloud cloud(names, bytes.size() / row);
+  std::memcpy(cloud.data(), bytes.data(), bytes.size());
+  // Drop non-finite points so that every library sees the same, valid input.
+  std::vector<bool> keep(cloud.size());
+  for (std::size_t i = 0; i < cloud.size(); ++i)
+    keep[i] =
+        std::isfinite(cloud(i, 0)) && std::isfinite(cloud(i, 1)) && std::isfinite(cloud(i, 2));
+  return cloud.filtered(keep);
+}
+
+// A grid whose range holds every point (half a voxel of margin), so that no library drops any.
+lidardet::VoxelizerConfig covering_config(const lidardet::PointCloud& c,
+                                          const std::vector<double>& size) {
+  lidardet::VoxelizerConfig cfg;
+  float lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
+  for (int a = 0; a < 3; ++a) {
+    if (c.empty()) continue;
+    lo[a] = hi[a] = c(0, a);
+    for (std::size_t i = 1; i < c.size(); ++i)
+      lo[a] = std::min(lo[a], c(i, a)), hi[a] = std::max(hi[a], c(i, a));
+  }
+  for (int a = 0; a < 3; ++a) {
+    const double n = std::floor((double(hi[a]) - lo[a]) / size[a]) + 2;
+    cfg.range[a] = float(lo[a] - size[a] / 2);
+    cfg.range[a + 3] = float(cfg.range[a] + n * size[a]);
+    cfg.voxel_size[a] = float(size[a]);
+  }
+  cfg.filter_range = cfg.range;
+  cfg.finalize("--voxel-size");
+  return cfg;
+}
+
+void run(const Options& o) {
+  const std::vector<double> size = lidardet::cli::parse_list(o.voxel_size, "--voxel-size", 3);
+  for (double s : size)
+    if (!(s > 0)) throw Error("option --voxel-size: sizes must be positive");
+  if (o.repeat < 1) throw Error("option --repeat: must be at least 1");
+  const lidardet::PointCloud cloud = load_frame(o);
+  if (!o.write_frame.empty())
+    lidardet::write_file_atomic(o.write_frame,
+                                std::string_view(reinterpret_cast<const char*>(cloud.data()),
+                                                 cloud.size() * cloud.num_channels() * 4));
+  const lidardet::VoxelizerConfig cfg = covering_config(cloud, size);
+  const std::vector<lidardet::PointCloudView> batch = {cloud.view()};
+  std::map<std::string, Result> results;
+
+  results["lidardet_cpu"] = time_median(o.repeat, [&] {
+    const lidardet::Voxels v = lidardet::voxelize(batch, cfg, o.threads);
+    return lidardet::voxel_means(batch, v, o.threads).size() / 3;
+  });
+
+#ifdef LIDARDET_HAVE_PCL
+  {
+    pcl::PointCloud<pcl::PointXYZ>::Ptr in(new pcl::PointCloud<pcl::PointXYZ>);
+    in->resize(cloud.size());
+    for (std::size_t i = 0; i < cloud.size(); ++i)
+      (*in)[i] = pcl::PointXYZ(cloud(i, 0), cloud(i, 1), cloud(i, 2));
+    pcl::PointCloud<pcl::PointXYZ> out;
+    results["pcl_voxelgrid"] = time_median(o.repeat, [&] {
+      pcl::VoxelGrid<pcl::PointXYZ> grid;
+      grid.setInputCloud(in);
+      grid.setLeafSize(float(size[0]), float(size[1]), float(size[2]));
+      grid.filter(out);
+      return std::size_t(out.size());
+    });
+  }
+#else
+  results["pcl_voxelgrid"].note = "PCL not found at build time";
+#endif
+
+#ifdef LIDARDET_HAVE_OPEN3D
+  if (size[0] == size[1] && size[1] == size[2]) {
+    open3d::geometry::PointCloud in;
+    in.points_.resize(cloud.size());
+    for (std::size_t i = 0; i < cloud.size(); ++i)
+      in.points_[i] = Eigen::Vector3d(cloud(i, 0), cloud(i, 1), cloud(i, 2));
+    results["open3d_voxel_down_sample"] =
+        time_median(o.repeat, [&] { return in.VoxelDownSample(size[0])->points_.size(); });
+  } else {
+    results["open3d_voxel_down_sample"].note = "Open3D takes one voxel size (cubic voxels only)";
+  }
+#else
+  results["open3d_voxel_down_sample"].note = "Open3D not found at build time";
+#endif
+
+#ifdef LIDARDET_HAVE_CUDA
+  if (lidardet::cuda::device_available()) {
+    lidardet::cuda::CudaVoxelizer gpu(cfg);
+    gpu.upload(batch);  // points stay on the device: the timing is the device voxelization
+    results["lidardet_cuda"] = time_median(o.repeat, [&] {
+      gpu.run(false);
+      return gpu.num_voxels();
+    });
+  } else {
+    results["lidardet_cuda"].note = lidardet::cuda::device_description();
+  }
+#else
+  results["lidardet_cuda"].note = "built without the CUDA backend";
+#endif
+
+  std::printf("points %zu, voxel size %g %g %g, %d repeats, %d CPU thread(s)\n", cloud.size(),
+              size[0], size[1], size[2], o.repeat, o.threads);
+  const double base = results["lidardet_cpu"].median_ms.value_or(0);
+  nlohmann::json j;
+  j["input"] =
+      o.synthetic.empty() ? o.input : "synthetic:" + o.synthetic + ":" + std::to_string(o.seed);
+  j["points"] = cloud.size();
+  j["voxel_size"] = size;
+  j["repeats"] = o.repeat;
+  j["threads"] = o.threads;
+  for (const char* name :
+       {"lidardet_cpu", "pcl_voxelgrid", "open3d_voxel_down_sample", "lidardet_cuda"}) {
+    const Result& r = results[name];
+    nlohmann::json e;
+    if (r.median_ms) {
+      std::printf("%-26s %9.3f ms  %8zu voxels  (%.2fx lidardet_cpu time)\n", name, *r.median_ms,
+                  r.voxels, base > 0 ? *r.median_ms / base : 0.0);
+      e["median_ms"] = *r.median_ms;
+      e["voxels"] = r.voxels;
+    } else {
+      std::printf("%-26s   skipped: %s\n", name, r.note.c_str());
+      e["median_ms"] = nullptr;
+      e["note"] = r.note;
+    }
+    j["results"][name] = e;
+  }
+  if (!o.json.empty()) lidardet::write_file_atomic(o.json, j.dump(2) + "\n");
+}
+
+void setup(CLI::App& sub) {
+  auto o = std::make_shared<Options>();
+  sub.add_option("--input", o->input, "Point file: float32 rows of --channels values (KITTI .bin)");
+  sub.add_option("--channels", o->channels, "Floats per point in --input (default 4)");
+  sub.add_option("--synthetic", o->synthetic,
+                 "Instead of --input, a seeded frame: hdl64 (~120k points) or waymo (~180k)");
+  sub.add_option("--seed", o->seed, "Seed of the --synthetic frame (default 1)");
+  sub.add_option("--write-frame", o->write_frame, "Also write the frame used as a .bin file");
+  sub.add_option("--voxel-size", o->voxel_size, "X,Y,Z metres (default 0.2,0.2,0.2)");
+  sub.add_option("--repeat", o->repeat, "Timed runs per library (default 20)");
+  sub.add_option("--threads", o->threads, "CPU threads of lidardet's voxelizer (default 1)");
+  sub.add_option("--json", o->json, "Write the medians as JSON");
+  sub.callback([o] { run(*o); });
+}
+
+}  // namespace
+
+LIDARDET_SUBCOMMAND(bench, voxel, "Time voxel means: lidardet CPU/CUDA vs PCL and Open3D", setup);

@@ -16,8 +16,9 @@ def selective_scan(u, delta, A, Bm, Cm, D):
     dBu = (delta * u).unsqueeze(-1) * Bm.unsqueeze(2)  # (B, L, Di, N)
     state = u.new_zeros(u.shape[0], u.shape[2], A.shape[1])
     states = []
-    for t in range(u.shape[1]):
-        state = dA[:, t] * state + dBu[:, t]
+    # unbind (not dA[:, t]) so that autograd does not materialise a full-size gradient per step
+    for a_t, b_t in zip(dA.unbind(1), dBu.unbind(1)):
+        state = a_t * state + b_t
         states.append(state)
     hs = torch.stack(states, dim=1)  # (B, L, Di, N)
     y = (hs * Cm.unsqueeze(2)).sum(-1)

@@ -11,16 +11,18 @@ def bi_wkv(r, k, v, w, u):
     Computed as a forward and a reverse recurrence over states S[j, i]."""
     Bsz, L, H, N = r.shape
     e = torch.exp(-torch.exp(w))
+    decay = e.unsqueeze(-1).unbind(1)  # unbind keeps the backward pass linear in L
+    kv = (k.unsqueeze(-1) * v.unsqueeze(-2)).unbind(1)
     fwd = []
     state = r.new_zeros(Bsz, H, N, N)
     for t in range(L):  # S_t = sum_{tau<t}; S_{t+1} = e_t * S_t + k_t v_t^T
         fwd.append(state)
-        state = e[:, t].unsqueeze(-1) * state + k[:, t].unsqueeze(-1) * v[:, t].unsqueeze(-2)
+        state = decay[t] * state + kv[t]
     bwd = [None] * L
     state = r.new_zeros(Bsz, H, N, N)
     for t in range(L - 1, -1, -1):
         bwd[t] = state
-        state = e[:, t].unsqueeze(-1) * state + k[:, t].unsqueeze(-1) * v[:, t].unsqueeze(-2)
+        state = decay[t] * state + kv[t]
     S = torch.stack(fwd, 1) + torch.stack(bwd, 1)  # (B, L, H, N, N)
     S = S + (u.unsqueeze(-1) * k.unsqueeze(-1) * v.unsqueeze(-2))
     return torch.einsum('blhj,blhji->blhi', r, S)

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Trains a reference model (tools/reference) on a KITTI-format dataset such as `lidardet simulate` writes.
+
+  /usr/bin/python3 tools/train.py --config configs/lion_mamba_kitti_small.yaml --data datasets/generated/sim \
+      --out out/lion_small --epochs 20
+  /usr/bin/python3 tools/train.py --config ... --data ... --out ... --predict-only --ckpt out/x/latest_model.pth
+
+Targets: AxisAlignedTargetAssigner (anchor head) or CenterPoint heatmaps (CenterHead); focal classification
+loss, smooth-L1 (anchor) or L1 (center) box loss, direction loss; Adam with a one-cycle schedule. Checkpoints
+use OpenPCDet's layout {'epoch', 'it', 'model_state', 'optimizer_state', 'version'} in the legacy container.
+Runs on CUDA unchanged when a GPU is present. After training it writes KITTI result files for the val split.
+"""
+import argparse
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference.anchor_head import AnchorHeadSingle  # noqa: E402
+from reference.config import load_config  # noqa: E402
+from reference.detector import build_detector  # noqa: E402
+from reference.kitti_data import KittiDataset, write_kitti_result  # noqa: E402
+from reference.targets import anchor_head_loss, center_head_loss  # noqa: E402
+
+VERSION = 'pcdet+0.6.0+lidardet-reference'
+
+
+def augment(points, boxes, rng):
+    """Random flip about the x axis, global rotation in [-pi/4, pi/4], global scaling in [0.95, 1.05]."""
+    points, boxes = points.copy(), boxes.copy()
+    if rng.random() < 0.5:
+        points[:, 1] = -points[:, 1]
+        boxes[:, 1] = -boxes[:, 1]
+        boxes[:, 6] = -boxes[:, 6]
+    a = rng.uniform(-math.pi / 4, math.pi / 4)
+    c, s = math.cos(a), math.sin(a)
+    for arr in (points, boxes):
+        x, y = arr[:, 0].copy(), arr[:, 1].copy()
+        arr[:, 0], arr[:, 1] = c * x - s * y, s * x + c * y
+    boxes[:, 6] += a
+    k = rng.uniform(0.95, 1.05)
+    points[:, :3] *= k
+    boxes[:, :6] *= k
+    return points, boxes
+
+
+def in_range(points, boxes, labels, pc_range):
+    lo, hi = np.array(pc_range[:3]), np.array(pc_range[3:])
+    pm = ((points[:, :2] >= lo[:2]) & (points[:, :2] <= hi[:2])).all(1)
+    bm = ((boxes[:, :2] >= lo[:2]) & (boxes[:, :2] <= hi[:2])).all(1) if len(boxes) else np.zeros(0, bool)
+    return points[pm], boxes[bm], labels[bm]
+
+
+def collate(samples, device):
+    pts = [np.concatenate([np.full((len(s['points']), 1), i, np.float32), s['points']], 1)
+           for i, s in enumerate(samples)]
+    return {'points': torch.from_numpy(np.concatenate(pts)).to(device),
+            'gt_boxes': [torch.from_numpy(s['gt_boxes']).float() for s in samples],
+            'gt_labels': [torch.from_numpy(s['gt_labels']).long() for s in samples]}
+
+
+def compute_loss(model, preds, batch):
+    cpu = lambda t: {k: v.cpu() for k, v in t.items()}  # noqa: E731 (targets are built on the CPU)
+    if hasattr(model, 'dense_head') and isinstance(model.dense_head, AnchorHeadSingle):
+        if preds['cls_preds'].is_cuda:
+            preds = cpu(preds)
+        return anchor_head_loss(model.dense_head, preds, batch, model.cfg.MODEL.DENSE_HEAD.LOSS_CONFIG)
+    if hasattr(model, 'bbox_head'):
+        preds = [cpu(p) for p in preds] if preds[0]['heatmap'].is_cuda else preds
+        return center_head_loss(model.bbox_head, preds, batch)
+    raise ValueError('train.py: this head has no training targets in the reference (AnchorHeadSingle and the '
+                     'mmdet3d CenterHead do)')
+
+
+def save_checkpoint(path, model, optimizer, epoch, it):
+    state = {'epoch': epoch, 'it': it, 'model_state': {k: v.cpu() for k, v in model.state_dict().items()},
+             'optimizer_state': optimizer.state_dict() if optimizer is not None else None, 'version': VERSION}
+    tmp = path + '.tmp'
+    torch.save(state, tmp, _use_new_zipfile_serialization=False)
+    os.replace(tmp, path)
+
+
+def predict(model, dataset, out_dir, device):
+    os.makedirs(out_dir, exist_ok=True)
+    model.eval()
+    with torch.no_grad():
+        for i in range(len(dataset)):
+            s = dataset[i]
+            pts = torch.from_numpy(np.concatenate([np.zeros((len(s['points']), 1), np.float32), s['points']], 1))
+            preds = model(pts.to(device), 1)
+            if isinstance(preds, dict):
+                preds = {k: v.cpu() for k, v in preds.items()}
+            else:
+                preds = [{k: v.cpu() for k, v in p.items()} for p in preds]
+            model_cpu_post = model.post_process(preds, 1)[0]
+            write_kitti_result(os.path.join(out_dir, f"{s['id']}.txt"), model_cpu_post['boxes'].numpy(),
+                               model_cpu_post['scores'].numpy(), model_cpu_post['labels'].numpy(),
+                               model.class_names, s['calib'], s['image_size'])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--config', required=True)
+    ap.add_argument('--data', required=True, help='KITTI root with ImageSets/ and training/')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--epochs', type=int, default=None, help='default: OPTIMIZATION.NUM_EPOCHS')
+    ap.add_argument('--batch-size', type=int, default=None)
+    ap.add_argument('--lr', type=float, default=None)
+    ap.add_argument('--max-frames', type=int, default=0, help='use only the first N training frames')
+    ap.add_argument('--time-limit', type=float, default=0, help='stop after this many minutes (0: none)')
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--no-augment', action='store_true')
+    ap.add_argument('--predict-only', action='store_true')
+    ap.add_argument('--ckpt', default=None)
+    ap.add_argument('--lidardet', default=None, help='lidardet CLI: run `lidardet eval kitti` on the val results')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    cfg = load_config(args.config)
+    model = build_detector(cfg).to(device)
+    opt_cfg = cfg.get('OPTIMIZATION', {})
+    os.makedirs(args.out, exist_ok=True)
+    fov = cfg.DATA_CONFIG.get('FOV_POINTS_ONLY', True)
+    if args.ckpt:
+        ck = torch.load(args.ckpt, map_location='cpu')
+        model.load_state_dict(ck['model_state'])
+    if not args.predict_only:
+        train_set = KittiDataset(args.data, 'train', cfg.CLASS_NAMES, fov)
+        if args.max_frames:
+            train_set.ids = train_set.ids[:args.max_frames]
+        epochs = args.epochs or opt_cfg.get('NUM_EPOCHS', 10)
+        bs = args.batch_size or opt_cfg.get('BATCH_SIZE_PER_GPU', 2)
+        lr = args.lr or opt_cfg.get('LR', 0.003)
+        iters_per_epoch = max(1, len(train_set) // bs)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99),
+                                      weight_decay=opt_cfg.get('WEIGHT_DECAY', 0.01))
+        moms = opt_cfg.get('MOMS', [0.95, 0.85])
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=epochs * iters_per_epoch, pct_start=opt_cfg.get('PCT_START', 0.4),
+            div_factor=opt_cfg.get('DIV_FACTOR', 10), base_momentum=moms[1], max_momentum=moms[0],
+            cycle_momentum=True)
+        clip = opt_cfg.get('GRAD_NORM_CLIP', 10)
+        print(f'train: {len(train_set)} frames, {epochs} epochs x {iters_per_epoch} it, batch {bs}, lr {lr}, '
+              f'device {device}', flush=True)
+        t0 = time.time()
+        it = 0
+        stop = False
+        for epoch in range(epochs):
+            model.train()
+            order = rng.permutation(len(train_set))
+            for k in range(iters_per_epoch):
+                samples = []
+                for j in order[k * bs:(k + 1) * bs]:
+                    s = train_set[int(j)]
+                    p, b, lab = s['points'], s['gt_boxes'], s['gt_labels']
+                    if not args.no_augment:
+                        p, b = augment(p, b, rng)
+                    p, b, lab = in_range(p, b, lab, cfg.DATA_CONFIG.POINT_CLOUD_RANGE)
+                    samples.append({'points': p, 'gt_boxes': b, 'gt_labels': lab})
+                batch = collate(samples, device)
+                preds = model(batch['points'], len(samples))
+                loss, parts = compute_loss(model, preds, batch)
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                optimizer.step()
+                sched.step()
+                it += 1
+                model.global_step.add_(1) if hasattr(model, 'global_step') else None
+                if it % 10 == 0 or it == 1:
+                    el = time.time() - t0
+                    print(f'epoch {epoch + 1}/{epochs} it {it} loss {float(loss):.4f} '
+                          + ' '.join(f'{n} {v:.4f}' for n, v in parts.items())
+                          + f' lr {sched.get_last_lr()[0]:.2e} elapsed {el / 60:.1f} min', flush=True)
+                if args.time_limit and time.time() - t0 > args.time_limit * 60:
+                    stop = True
+                    break
+            save_checkpoint(os.path.join(args.out, f'checkpoint_epoch_{epoch + 1}.pth'), model, optimizer, epoch + 1, it)
+            save_checkpoint(os.path.join(args.out, 'latest_model.pth'), model, optimizer, epoch + 1, it)
+            print(f'saved checkpoint epoch {epoch + 1} ({(time.time() - t0) / 60:.1f} min)', flush=True)
+            if stop:
+                print('time limit reached', flush=True)
+                break
+    val_set = KittiDataset(args.data, 'val', cfg.CLASS_NAMES, fov)
+    res_dir = os.path.join(args.out, 'val_results')
+    predict(model.cpu() if device.type == 'cpu' else model, val_set, res_dir, device)
+    print(f'wrote {len(val_set)} result files to {res_dir}', flush=True)
+    if args.lidardet:
+        cmd = [args.lidardet, 'eval', 'kitti', '--gt', os.path.join(args.data, 'training', 'label_2'),
+               '--det', res_dir, '--split', os.path.join(args.data, 'ImageSets', 'val.txt')]
+        print(' '.join(cmd), flush=True)
+        subprocess.run(cmd, check=False)
+
+
+if __name__ == '__main__':
+    main()

@@ -15,12 +15,12 @@ class CpuBackend final : public Backend {
   void copy(const Tensor& src, const Tensor& dst) override;
   Tensor to_host(const Tensor& t) override { return t; }
 
-  void linear(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out, Act act,
-              bool accumulate) override;
+  void linear(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& out,
+              Act act = Act::Identity, bool accumulate = false) override;
   void conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int pad,
-              const Tensor& out, Act act) override;
+              const Tensor& out, Act act = Act::Identity) override;
   void conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int pad,
-                        const Tensor& out, Act act) override;
+                        const Tensor& out, Act act = Act::Identity) override;
   void layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
                   const Tensor& out) override;
   void group_norm(const Tensor& x, int groups, const Tensor& gamma, const Tensor& beta, float eps,

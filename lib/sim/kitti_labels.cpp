@@ -106,6 +106,8 @@ std::vector<KittiObject> kitti_labels(const SimFrame& frame, const KittiCalib& c
       continue;
     }
     KittiObject k = box_to_kitti(o.box_lidar, calib);
+    k.ry = wrap_angle(k.ry);  // KITTI keeps ry in [-pi, pi]
+    k.alpha = kitti_alpha(k.ry, k.x, k.z);
     k.truncated = o.truncation;
     k.occluded = o.occlusion;
     k.bbox = o.bbox;

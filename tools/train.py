@@ -77,6 +77,18 @@ def compute_loss(model, preds, batch):
                      'mmdet3d CenterHead do)')
 
 
+def one_cycle(frac, lr, div_factor, pct_start, moms):
+    """OpenPCDet's adam_onecycle shape: cosine warm-up from lr/div to lr over pct_start, cosine anneal to
+    lr/div/1e4; beta1 follows the inverse schedule between moms[0] and moms[1]."""
+    frac = min(max(frac, 0.0), 1.0)
+    cos = lambda a, b, p: b + (a - b) / 2 * (1 + math.cos(math.pi * p))  # noqa: E731
+    if frac < pct_start:
+        p = frac / pct_start
+        return cos(lr / div_factor, lr, p), cos(moms[0], moms[1], p)
+    p = (frac - pct_start) / (1 - pct_start)
+    return cos(lr, lr / div_factor / 1e4, p), cos(moms[1], moms[0], p)
+
+
 def save_checkpoint(path, model, optimizer, epoch, it):
     state = {'epoch': epoch, 'it': it, 'model_state': {k: v.cpu() for k, v in model.state_dict().items()},
              'optimizer_state': optimizer.state_dict() if optimizer is not None else None, 'version': VERSION}
@@ -118,6 +130,7 @@ def main():
     ap.add_argument('--no-augment', action='store_true')
     ap.add_argument('--predict-only', action='store_true')
     ap.add_argument('--ckpt', default=None)
+    ap.add_argument('--val-max', type=int, default=0, help='predict only the first N val frames (0: all)')
     ap.add_argument('--lidardet', default=None, help='lidardet CLI: run `lidardet eval kitti` on the val results')
     args = ap.parse_args()
 
@@ -144,10 +157,7 @@ def main():
         optimizer = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.99),
                                       weight_decay=opt_cfg.get('WEIGHT_DECAY', 0.01))
         moms = opt_cfg.get('MOMS', [0.95, 0.85])
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=lr, total_steps=epochs * iters_per_epoch, pct_start=opt_cfg.get('PCT_START', 0.4),
-            div_factor=opt_cfg.get('DIV_FACTOR', 10), base_momentum=moms[1], max_momentum=moms[0],
-            cycle_momentum=True)
+        total_steps = epochs * iters_per_epoch
         clip = opt_cfg.get('GRAD_NORM_CLIP', 10)
         print(f'train: {len(train_set)} frames, {epochs} epochs x {iters_per_epoch} it, batch {bs}, lr {lr}, '
               f'device {device}', flush=True)
@@ -166,6 +176,14 @@ def main():
                         p, b = augment(p, b, rng)
                     p, b, lab = in_range(p, b, lab, cfg.DATA_CONFIG.POINT_CLOUD_RANGE)
                     samples.append({'points': p, 'gt_boxes': b, 'gt_labels': lab})
+                # schedule position: by iterations, or by wall time when a time limit is set (whichever is further)
+                frac = it / total_steps
+                if args.time_limit:
+                    frac = max(frac, (time.time() - t0) / (args.time_limit * 60))
+                cur_lr, beta1 = one_cycle(frac, lr, opt_cfg.get('DIV_FACTOR', 10), opt_cfg.get('PCT_START', 0.4), moms)
+                for gr in optimizer.param_groups:
+                    gr['lr'] = cur_lr
+                    gr['betas'] = (beta1, gr['betas'][1])
                 batch = collate(samples, device)
                 preds = model(batch['points'], len(samples))
                 loss, parts = compute_loss(model, preds, batch)
@@ -173,14 +191,13 @@ def main():
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
                 optimizer.step()
-                sched.step()
                 it += 1
                 model.global_step.add_(1) if hasattr(model, 'global_step') else None
                 if it % 10 == 0 or it == 1:
                     el = time.time() - t0
                     print(f'epoch {epoch + 1}/{epochs} it {it} loss {float(loss):.4f} '
                           + ' '.join(f'{n} {v:.4f}' for n, v in parts.items())
-                          + f' lr {sched.get_last_lr()[0]:.2e} elapsed {el / 60:.1f} min', flush=True)
+                          + f' lr {cur_lr:.2e} elapsed {el / 60:.1f} min', flush=True)
                 if args.time_limit and time.time() - t0 > args.time_limit * 60:
                     stop = True
                     break
@@ -191,12 +208,17 @@ def main():
                 print('time limit reached', flush=True)
                 break
     val_set = KittiDataset(args.data, 'val', cfg.CLASS_NAMES, fov)
+    if args.val_max:
+        val_set.ids = val_set.ids[:args.val_max]
     res_dir = os.path.join(args.out, 'val_results')
+    split_file = os.path.join(args.out, 'val_ids.txt')
+    with open(split_file, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(val_set.ids) + '\n')
     predict(model.cpu() if device.type == 'cpu' else model, val_set, res_dir, device)
     print(f'wrote {len(val_set)} result files to {res_dir}', flush=True)
     if args.lidardet:
         cmd = [args.lidardet, 'eval', 'kitti', '--gt', os.path.join(args.data, 'training', 'label_2'),
-               '--det', res_dir, '--split', os.path.join(args.data, 'ImageSets', 'val.txt')]
+               '--det', res_dir, '--split', split_file]
         print(' '.join(cmd), flush=True)
         subprocess.run(cmd, check=False)
 

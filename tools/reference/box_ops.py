@@ -107,14 +107,19 @@ def greedy_nms(rects, scores, thresh, pre_max=None, post_max=None):
         order = order[:pre_max]
     keep = []
     removed = np.zeros(len(order), dtype=bool)
+    r = rects[order]
+    radius = np.maximum(r[:, 2], r[:, 3]) * 0.7072  # circumradius bound: farther pairs cannot overlap
     for i in range(len(order)):
         if removed[i]:
             continue
         keep.append(int(order[i]))
         if post_max is not None and len(keep) >= post_max:
             break
-        for j in range(i + 1, len(order)):
-            if not removed[j] and rotated_iou(rects[order[i]], rects[order[j]]) > thresh:
+        rest = np.arange(i + 1, len(order))
+        rest = rest[~removed[rest]]
+        near = rest[np.hypot(r[rest, 0] - r[i, 0], r[rest, 1] - r[i, 1]) <= radius[rest] + radius[i]]
+        for j in near:
+            if rotated_iou(r[i], r[j]) > thresh:
                 removed[j] = True
     return np.array(keep, dtype=np.int64)
 

@@ -60,7 +60,8 @@ RayCaster::RayCaster(const Scene& scene, double ox, double oy, double oz, double
   std::vector<Extent> extents(scene.primitives.size());
   for (std::size_t i = 0; i < scene.primitives.size(); ++i) {
     const Primitive& p = scene.primitives[i];
-    if (p.object >= 0) object_primitives_[p.object].push_back(static_cast<int>(i));
+    if (p.object >= 0 && p.object < static_cast<int>(object_primitives_.size()))
+      object_primitives_[p.object].push_back(static_cast<int>(i));
     extents[i] = extent_of(p);
     long s0, s1;
     sector_range(extents[i], s0, s1);

@@ -318,13 +318,13 @@ bool Builder::try_person(const std::string& cls, double u, double v, double yaw,
   const double head_r = 0.11;
   if (cls == "Pedestrian") {
     box(u, v, g, g + 0.47 * h, 0.5 * l, 0.6 * w, yaw, cloth, id);  // legs, mid-stride
-    cylinder(u, v, g + 0.47 * h, g + 0.84 * h, std::min(0.22, 0.35 * w), cloth, id);
+    cylinder(u, v, g + 0.47 * h, g + 0.84 * h, std::min({0.22, 0.35 * w, 0.45 * l}), cloth, id);
     sphere(u, v, g + h - head_r, head_r, 0.3f, id);
   } else {  // Cyclist: bicycle frame and wheels as a thin slab, rider above
     box(u, v, g + 0.05, g + 0.55 * h, 0.95 * l, 0.1, yaw, 0.2f, id);
     const double ru = local_u(u, yaw, -0.12 * l, 0), rv = local_v(v, yaw, -0.12 * l, 0);
     box(ru, rv, g + 0.3 * h, g + 0.55 * h, 0.35, 0.6 * w, yaw, cloth, id);
-    cylinder(ru, rv, g + 0.55 * h, g + 0.86 * h, 0.18, cloth, id);
+    cylinder(ru, rv, g + 0.55 * h, g + 0.86 * h, std::min(0.18, 0.45 * w), cloth, id);
     sphere(local_u(u, yaw, 0.05 * l, 0), local_v(v, yaw, 0.05 * l, 0), g + h - head_r, head_r, 0.3f,
            id);
   }

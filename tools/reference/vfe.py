@@ -1,7 +1,11 @@
 """Dynamic voxel feature encoders: OpenPCDet DynamicVoxelVFE / DynamicPillarVFE (PFNLayerV2, keys
 vfe.pfn_layers.*) and mmdet3d DynamicVFE (keys voxel_encoder.vfe_layers.*) as FlatFormer uses it."""
+import warnings
+
 import torch
 from torch import nn
+
+warnings.filterwarnings('ignore', message='scatter_reduce', category=UserWarning)
 
 
 def scatter_max(x, inv, n):

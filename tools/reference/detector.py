@@ -96,12 +96,16 @@ class FlatFormerDetector(nn.Module):
         self.bbox_head = CenterHeadMMDet3D(m.DENSE_HEAD, self.neck.num_bev_features, len(self.class_names),
                                            self.class_names, self.grid, self.pc_range, self.voxel_size)
 
-    def forward(self, points, batch_size, record=None):
+    def filter_points(self, points):
+        """The strict range filter of the test pipeline (lo < v < hi), before voxelisation."""
         lo = self.cfg.DATA_CONFIG.get('POINT_RANGE_FILTER')
-        if lo is not None:  # strict range filter of the test pipeline
-            xyz = points[:, 1:4]
-            keep = ((xyz > points.new_tensor(lo[:3])) & (xyz < points.new_tensor(lo[3:]))).all(1)
-            points = points[keep]
+        if lo is None:
+            return points
+        xyz = points[:, 1:4]
+        return points[((xyz > points.new_tensor(lo[:3])) & (xyz < points.new_tensor(lo[3:]))).all(1)]
+
+    def forward(self, points, batch_size, record=None):
+        points = self.filter_points(points)
         feats, coords = self.voxel_encoder(points)
         if record is not None:
             record['voxel_encoder.voxel_features'] = feats

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Times the PyTorch reference per stage on one frame, for comparison with `lidardet bench detect`.
+
+  /usr/bin/python3 tools/bench_reference.py --config configs/lion_mamba_kitti_small.yaml [--frame x.bin]
+      [--weights ckpt.pth] [--repeats 3] [--threads 1]
+
+Reports the median wall time of each stage over the repeats (after one warm-up run), in milliseconds.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference.config import load_config  # noqa: E402
+from reference.detector import FlatFormerDetector, build_detector  # noqa: E402
+from reference.synthetic import make_frame  # noqa: E402
+
+
+def stages(model, points):
+    """Runs the detector stage by stage; yields (name, callable) pairs sharing state."""
+    st = {}
+    if isinstance(model, FlatFormerDetector):
+        plan = [
+            ('vfe', lambda: st.update(zip(('f', 'c'), model.voxel_encoder(model.filter_points(points))))),
+            ('backbone_3d', lambda: st.update(f=model.middle_encoder(st['f'], st['c'], 1))),
+            ('map_to_bev', lambda: st.update(bev=model.scatter(st['f'], st['c'], 1))),
+            ('backbone_2d', lambda: st.update(x=model.neck(model.backbone(st['bev'])))),
+            ('dense_head', lambda: st.update(p=model.bbox_head(st['x']))),
+            ('post_process', lambda: st.update(out=model.post_process(st['p'], 1))),
+        ]
+    else:
+        plan = [
+            ('vfe', lambda: st.update(zip(('f', 'c'), model.vfe(points)))),
+            ('backbone_3d', lambda: st.update(s=model.backbone_3d(st['f'], st['c'], 1))),
+            ('map_to_bev', lambda: st.update(bev=model.map_to_bev_module(st['s']))),
+            ('backbone_2d', lambda: st.update(x=model.backbone_2d(st['bev']))),
+            ('dense_head', lambda: st.update(p=model.dense_head(st['x']))),
+            ('post_process', lambda: st.update(out=model.post_process(st['p'], 1))),
+        ]
+    return plan, st
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--config', required=True)
+    ap.add_argument('--frame', default=None)
+    ap.add_argument('--weights', default=None)
+    ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    cfg = load_config(args.config)
+    torch.manual_seed(0)
+    model = build_detector(cfg).eval()
+    if args.weights:
+        ck = torch.load(args.weights, map_location='cpu')
+        model.load_state_dict(ck.get('model_state', ck.get('state_dict', ck)))
+    if args.frame:
+        pts = np.fromfile(args.frame, dtype=np.float32).reshape(-1, 4)
+    else:
+        r = cfg.DATA_CONFIG.POINT_CLOUD_RANGE
+        pts, _, _ = make_frame(0, [r[0], r[1], -3, r[3], r[4], 1])
+    if len(cfg.DATA_CONFIG.POINT_FEATURE_ENCODING['used_feature_list']) == 5:
+        pts = np.concatenate([pts, np.zeros((len(pts), 1), np.float32)], 1)
+    points = torch.from_numpy(np.concatenate([np.zeros((len(pts), 1), np.float32), pts], 1))
+    times = {}
+    with torch.no_grad():
+        for rep in range(args.repeats + 1):
+            plan, st = stages(model, points)
+            for name, fn in plan:
+                t = time.perf_counter()
+                fn()
+                if rep > 0:
+                    times.setdefault(name, []).append((time.perf_counter() - t) * 1e3)
+    total = 0.0
+    print(f'config {args.config}, {len(points)} points, {args.threads} thread(s), median of {args.repeats}')
+    for name, v in times.items():
+        m = statistics.median(v)
+        total += m
+        print(f'{name:14s} {m:10.1f} ms')
+    print(f'{"total":14s} {total:10.1f} ms')
+
+
+if __name__ == '__main__':
+    main()

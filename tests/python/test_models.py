@@ -160,3 +160,18 @@ def test_bad_config_names_the_field(tmp_path):
     p.write_text(cfg.replace('NAME: Mamba', 'NAME: Transformer'))
     with pytest.raises(ValueError, match='OPERATOR.NAME'):
         build_detector(load_config(str(p)))
+
+
+def test_dynamic_pillar_vfe_pools_the_max_per_pillar_and_keeps_openpcdet_keys():
+    from reference.vfe import DynamicPillarVFE
+    vfe = DynamicPillarVFE({'NUM_FILTERS': [4], 'BN_EPS': 1e-3}, 4, [1.0, 1.0, 4.0], [2, 2, 1], [0, 0, -2, 2, 2, 2])
+    assert sorted(vfe.state_dict())[0].startswith('pfn_layers.0.linear')
+    assert vfe.pfn_layers[0].linear.weight.shape == (4, 10)
+    vfe.eval()
+    pts = torch.tensor([[0, 0.2, 0.2, 0.0, 1.0], [0, 0.7, 0.4, 0.5, 0.0], [0, 1.5, 1.5, 0.0, 0.0]])
+    feats, coords = vfe(pts)
+    assert coords.tolist() == [[0, 0, 0, 0], [0, 0, 1, 1]]
+    y = torch.relu(vfe.pfn_layers[0].norm(vfe.pfn_layers[0].linear(torch.tensor([
+        [0.2, 0.2, 0.0, 1.0, -0.25, -0.1, -0.25, -0.3, -0.3, 0.0],
+        [0.7, 0.4, 0.5, 0.0, 0.25, 0.1, 0.25, 0.2, -0.1, 0.5]]))))
+    assert torch.allclose(feats[0], y.max(0).values, atol=1e-6)

@@ -98,6 +98,8 @@ class FlatFormerDetector(nn.Module):
 
     def filter_points(self, points):
         """The strict range filter of the test pipeline (lo < v < hi), before voxelisation."""
+        if self.cfg.DATA_CONFIG.get('FP16_POINTS', False):  # mmcv auto_fp16 casts the input points (flatformer.md §8)
+            points = torch.cat([points[:, :1], points[:, 1:].half().float()], 1)
         lo = self.cfg.DATA_CONFIG.get('POINT_RANGE_FILTER')
         if lo is None:
             return points

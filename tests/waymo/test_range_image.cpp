@@ -194,6 +194,23 @@ TEST(RangeImage, BadZlibStreamIsAClearError) {
   }
 }
 
+TEST(RangeImage, BothInflatePathsAgree) {
+  MatrixFloat m = image(30, 50);
+  for (std::size_t i = 0; i < m.data.size(); i += 7) m.data[i] = float(i % 97) * 0.25f;
+  const std::string raw = encode_matrix_float(m);
+  for (int level : {0, 1, 6, 9}) {
+    const std::string z = zlib_deflate(raw, level);
+    EXPECT_EQ(zlib_inflate(z, "x"), raw) << level;
+    EXPECT_EQ(zlib_inflate(z, "x", 10), raw) << "a too small size hint must still work";
+    EXPECT_EQ(zlib_inflate_streaming(z, "x"), raw) << level;
+    EXPECT_THROW(zlib_inflate_streaming(z.substr(0, z.size() / 2), "x"), Error);
+    EXPECT_THROW(zlib_inflate(z.substr(0, z.size() / 2), "x"), Error);
+  }
+  char head[4];
+  EXPECT_EQ(zlib_peek(zlib_deflate(raw), head, 4), 4u);
+  EXPECT_EQ(head[0], 0x0A);  // MatrixFloat.data: field 1, length-delimited
+}
+
 TEST(RangeImage, FrameWithCorruptRangeImageNamesTheLaserAndReturn) {
   SceneFrame scene;
   scene.context_name = "ctx";

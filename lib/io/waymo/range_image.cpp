@@ -99,8 +99,22 @@ std::string encode_matrix_float(const MatrixFloat& m) {
 }
 
 MatrixFloat decompress_matrix_float(std::string_view compressed, const std::string& where) {
-  // Range images inflate to about 5x; the hint avoids most regrowth.
-  const std::string raw = zlib_inflate(compressed, where, compressed.size() * 6);
+  // The serialized matrix starts with its data field's length: read it from the first inflated
+  // bytes so that the output buffer has the right size at once.
+  std::size_t hint = compressed.size() * 6;
+  char head[16];
+  const std::size_t got = zlib_peek(compressed, head, sizeof head);
+  if (got > 2 && head[0] == 0x0A) {
+    std::uint64_t len = 0;
+    for (std::size_t i = 1, shift = 0; i < got && shift < 64; ++i, shift += 7) {
+      len |= std::uint64_t(static_cast<unsigned char>(head[i]) & 0x7F) << shift;
+      if (!(static_cast<unsigned char>(head[i]) & 0x80)) {
+        hint = static_cast<std::size_t>(std::min<std::uint64_t>(len, 1ull << 32)) + i + 1 + 64;
+        break;
+      }
+    }
+  }
+  const std::string raw = zlib_inflate(compressed, where, hint);
   return decode_matrix_float(raw, where);
 }
 

@@ -13,6 +13,15 @@ namespace lidardet::waymo {
 std::string zlib_inflate(std::string_view compressed, const std::string& where,
                          std::size_t size_hint = 0);
 
+// zlib's own streaming inflate, what zlib_inflate uses when lidardet is built without
+// libdeflate (kept callable for the benchmark's baseline and for tests of both paths).
+std::string zlib_inflate_streaming(std::string_view compressed, const std::string& where,
+                                   std::size_t size_hint = 0);
+
+// The first `n` bytes of the inflated stream (fewer when it is shorter or corrupt), without
+// inflating the rest: enough to read a message's leading length field.
+std::size_t zlib_peek(std::string_view compressed, char* out, std::size_t n);
+
 // Deflates `data` into a zlib stream (level 0..9; Waymo's own files use the default, 6).
 std::string zlib_deflate(std::string_view data, int level = 6);
 

@@ -10,11 +10,13 @@
 
 #include "cli_util.hpp"
 #include "command.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "sim/kitti_writer.hpp"
 #include "sim/scene_config.hpp"
 #include "sim/sensor.hpp"
 #include "sim/simulator.hpp"
+#include "sim/stats.hpp"
 
 namespace {
 
@@ -40,6 +42,7 @@ struct Options {
   std::uint64_t seed = 0;
   double val_fraction = 0.5;
   int jobs = 1;
+  std::string stats;
 };
 
 void run(const Options& o) {
@@ -66,12 +69,20 @@ void run(const Options& o) {
   std::atomic<std::size_t> done{0};
   std::mutex mutex;
   std::string error;
+  // The statistics sort their values before summing, so the order frames arrive in from the
+  // threads cannot change them.
+  sim::PointsPerObjectStats stats;
   // Frames are independent (each one's randomness derives from (seed, index)), so worker
   // threads change nothing in the output.
   auto worker = [&] {
     for (long i = next++; i < o.frames; i = next++) {
       try {
-        writer.write_frame(static_cast<std::size_t>(i), simulator.simulate(o.seed, i));
+        const sim::SimFrame frame = simulator.simulate(o.seed, i);
+        writer.write_frame(static_cast<std::size_t>(i), frame);
+        if (!o.stats.empty()) {
+          std::lock_guard<std::mutex> lock(mutex);
+          stats.add(frame);
+        }
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(mutex);
         if (error.empty()) error = e.what();
@@ -88,6 +99,19 @@ void run(const Options& o) {
   for (auto& t : threads) t.join();
   if (!error.empty()) throw Error(error);
   writer.write_splits(static_cast<std::size_t>(o.frames), o.val_fraction, o.seed);
+  if (!o.stats.empty()) {
+    // data.md 6.4's setting: one object on flat ground, ideal sensor, random yaw and azimuth.
+    std::vector<sim::IsolatedRow> isolated;
+    for (const char* cls : {"Car", "Pedestrian", "Cyclist"}) {
+      const auto rows =
+          sim::isolated_points_vs_distance(simulator.sensor(), simulator.scene_config(), cls,
+                                           {10, 20, 30, 40, 50, 60, 70}, 30, o.seed);
+      isolated.insert(isolated.end(), rows.begin(), rows.end());
+    }
+    write_file_atomic(o.stats, "# lidardet simulate --sensor " + o.sensor + " --frames " +
+                                   std::to_string(o.frames) + " --seed " + std::to_string(o.seed) +
+                                   "\n\n" + stats.markdown());
+  }
   std::fprintf(stderr, "wrote %ld %s frames to %s (%.1f s)\n", o.frames, o.sensor.c_str(),
                o.out.c_str(), progress.seconds());
 }
@@ -104,6 +128,8 @@ void setup(CLI::App& sub) {
       ->capture_default_str();
   sub.add_option("--jobs", o->jobs, "Worker threads (the output does not depend on it)")
       ->capture_default_str();
+  sub.add_option("--stats", o->stats,
+                 "Also write points-per-object statistics (markdown) to this file");
   sub.callback([o] { run(*o); });
 }
 

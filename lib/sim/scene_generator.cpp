@@ -20,6 +20,7 @@ class Builder {
       : cfg_(cfg), t_(type), rng_(rng) {}
 
   Scene build();
+  Scene isolated(const std::string& cls, double x, double y, double yaw);
 
  private:
   double U(const Interval& i) { return rng_.uniform(i.lo, i.hi); }
@@ -92,6 +93,12 @@ class Builder {
   }
   void size_of(const std::string& cls, double& l, double& w, double& h) {
     const ClassShape& s = cfg_.shape(cls);
+    if (mean_sizes_) {
+      l = s.mean[0];
+      w = s.mean[1];
+      h = s.mean[2];
+      return;
+    }
     l = rng_.clamped_normal(s.mean[0], s.stddev[0]);
     w = rng_.clamped_normal(s.mean[1], s.stddev[1]);
     h = rng_.clamped_normal(s.mean[2], s.stddev[2]);
@@ -134,6 +141,7 @@ class Builder {
   double hw_ = 0, sw_ = 0, kerb_ = 0, travel_hw_ = 0, lane_w_ = 0;
   int lanes_ = 1;
   bool parking_ = false;
+  bool mean_sizes_ = false;
   bool has_cross_ = false;
   double cross_u_ = 0, cross_half_ = 0, cross_road_half_ = 0;
 };
@@ -276,6 +284,9 @@ bool Builder::try_vehicle(const std::string& cls, double u, double v, double yaw
   const int id = new_object(cls, u, v, g, yaw, l, w, h, moving);
   const float paint = static_cast<float>(rng_.uniform(0.05, 0.6));
   const float glass = 0.1f, tyre = 0.05f;
+  // The surface sits a few centimetres inside the label box, as annotated boxes enclose the
+  // object with a margin; otherwise range noise would push half the face returns outside.
+  const double m = 0.06;
   auto part = [&](double du, double z0, double z1, double pl, double pw, float albedo) {
     box(local_u(u, yaw, du, 0), local_v(v, yaw, du, 0), g + z0, g + z1, pl, pw, yaw, albedo, id);
   };
@@ -284,19 +295,21 @@ bool Builder::try_vehicle(const std::string& cls, double u, double v, double yaw
   const double wheel_d = cls == "Truck" ? 1.0 : 0.65;
   for (double fu : {0.33, -0.33})
     for (double fv : {1.0, -1.0}) {
-      const double du = fu * l, dv = fv * (w / 2 - 0.13);
+      const double du = fu * l, dv = fv * (w / 2 - m - 0.12);
       box(local_u(u, yaw, du, dv), local_v(v, yaw, du, dv), g, g + wheel_d, wheel_d, 0.24, yaw,
           tyre, id);
     }
+  const double bl = l - 2 * m, bw = w - 2 * m, top = h - m;
   if (cls == "Car") {
-    part(0.0, clearance, 0.58 * h, l, w, paint);
-    part(-0.08 * l, 0.58 * h, h, 0.5 * l, 0.88 * w, glass);
+    part(0.0, clearance, 0.58 * h, bl, bw, paint);
+    part(-0.06 * l, 0.58 * h, top, 0.6 * l, 0.9 * bw, glass);
   } else if (cls == "Van") {
-    part(0.0, clearance, 0.45 * h, l, w, paint);
-    part(-0.08 * l, 0.45 * h, h, 0.84 * l, 0.96 * w, paint);
+    part(0.0, clearance, 0.45 * h, bl, bw, paint);
+    part(-0.07 * l, 0.45 * h, top, 0.84 * l, 0.96 * bw, paint);
   } else {  // Truck: cab in front, cargo box behind
-    part(0.39 * l, clearance, 0.85 * h, 0.22 * l, w, paint);
-    part(-0.11 * l, clearance + 0.2, h, 0.78 * l, w, static_cast<float>(rng_.uniform(0.2, 0.6)));
+    part(0.39 * l - m, clearance, 0.85 * h, 0.22 * l, bw, paint);
+    part(-0.11 * l, clearance + 0.2, top, 0.78 * l - m, bw,
+         static_cast<float>(rng_.uniform(0.2, 0.6)));
   }
   return true;
 }
@@ -410,7 +423,25 @@ Scene Builder::build() {
   return std::move(scene_);
 }
 
+Scene Builder::isolated(const std::string& cls, double x, double y, double yaw) {
+  mean_sizes_ = true;
+  scene_.ground.albedo = static_cast<float>(cfg_.ground_albedo);
+  if (cls == "Pedestrian" || cls == "Cyclist")
+    try_person(cls, x, y, yaw, 0.0, false);
+  else
+    try_vehicle(cls, x, y, yaw, false, 0.0);
+  scene_.type = "isolated";
+  return std::move(scene_);
+}
+
 }  // namespace
+
+Scene isolated_object_scene(const SceneConfig& config, const std::string& cls, double x, double y,
+                            double yaw, std::uint64_t seed) {
+  Rng rng(seed);
+  Builder builder(config, config.types.front(), rng);
+  return builder.isolated(cls, x, y, yaw);
+}
 
 Scene generate_scene(const SceneConfig& config, std::uint64_t seed) {
   Rng rng(seed);

@@ -90,7 +90,7 @@ TEST(RayCaster, AccelerationMatchesBruteForceOnGeneratedScenes) {
     ground_only.ground = scene.ground;
     const RayCaster ground(ground_only, 0, 0, 1.73, 120.0);
     Rng rng(seed);
-    int hits = 0;
+    int hits = 0, ties = 0;
     for (int k = 0; k < 3000; ++k) {
       const double az = rng.uniform(-M_PI, M_PI), el = rng.uniform(-0.43, 0.05);
       Hit best, h;
@@ -110,10 +110,16 @@ TEST(RayCaster, AccelerationMatchesBruteForceOnGeneratedScenes) {
       if (found) {
         ++hits;
         ASSERT_NEAR(got.t, best.t, 1e-9) << "seed " << seed << " ray " << k;
-        ASSERT_EQ(got.primitive, best.primitive) << "seed " << seed << " ray " << k;
+        // Coincident faces (a wheel flush with the body) tie; either primitive is right then.
+        if (got.primitive != best.primitive) {
+          ASSERT_GE(got.primitive, 0) << "seed " << seed << " ray " << k;
+          ASSERT_GE(best.primitive, 0) << "seed " << seed << " ray " << k;
+          ++ties;
+        }
       }
     }
     EXPECT_GT(hits, 2000);  // the rays mostly hit something, so the comparison has teeth
+    EXPECT_LT(ties, 30);
   }
 }
 

@@ -68,7 +68,7 @@ class AnchorHeadSingle(nn.Module):
         return {'cls_preds': cls, 'box_preds': box, 'dir_cls_preds': dr}
 
     def decode(self, preds):
-        anchors = self.anchors.reshape(1, -1, 7).expand(preds['box_preds'].shape[0], -1, -1)
+        anchors = self.anchors.to(preds['box_preds'].device).reshape(1, -1, 7).expand(preds['box_preds'].shape[0], -1, -1)
         boxes = ResidualCoder.decode(preds['box_preds'], anchors)
         off, lim = self.cfg.get('DIR_OFFSET', 0.78539), self.cfg.get('DIR_LIMIT_OFFSET', 0.0)
         period = 2 * math.pi / self.num_dir_bins

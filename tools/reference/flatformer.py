@@ -39,10 +39,10 @@ def flat_padding_maps(batch_sorted, batch_size, group):
         if n == 0:
             continue
         padded = math.ceil(n / group) * group
-        t = torch.arange(padded)
+        t = torch.arange(padded, device=batch_sorted.device)
         src = t % n if n < group else torch.where(t < n, t, t - group)
         f2w.append(src + s)
-        w2f.append(torch.arange(n) + p)
+        w2f.append(torch.arange(n, device=batch_sorted.device) + p)
         s += n
         p += padded
     return torch.cat(f2w), torch.cat(w2f)
@@ -52,7 +52,7 @@ def sinusoidal_pe(coords, channels, temperature=10000.0):
     """pe[2j] = sin(x w_j), pe[2j+1] = cos(x w_j) on channels [0, C/2), the same with y on [C/2, C);
     w_j = T^(-2j/(C/2)); integer grid indices, no normalisation."""
     half = channels // 2
-    i = torch.arange(half, dtype=torch.float32)
+    i = torch.arange(half, dtype=torch.float32, device=coords.device)
     dim_t = temperature ** (2 * torch.div(i, 2, rounding_mode='floor') / half)
     out = []
     for col in (3, 2):  # x then y

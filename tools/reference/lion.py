@@ -39,13 +39,13 @@ def group_padding_maps(batch_idx_sorted, batch_size, group):
         if n == 0:
             continue
         padded = int(math.ceil(n / group)) * group
-        t = torch.arange(padded)
+        t = torch.arange(padded, device=batch_idx_sorted.device)
         if padded == group:
             src = t % n
         else:
             src = torch.where(t < n, t, t - group)
         flat2win.append(src + start)
-        win2flat.append(torch.arange(n) + pstart)
+        win2flat.append(torch.arange(n, device=batch_idx_sorted.device) + pstart)
         start += n
         pstart += padded
     return torch.cat(flat2win), torch.cat(win2flat)

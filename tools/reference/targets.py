@@ -80,9 +80,9 @@ def anchor_head_loss(head, preds, batch, loss_cfg):
     B = preds['cls_preds'].shape[0]
     num_class = preds['cls_preds'].shape[-1]
     total, parts = 0.0, {'cls': 0.0, 'box': 0.0, 'dir': 0.0}
-    anchors = head.anchors.reshape(-1, 7)
+    anchors = head.anchors.cpu().reshape(-1, 7)  # targets are built on the CPU
     for b in range(B):
-        labels, targets = assign_anchor_targets(head.anchors, head.anchor_cfgs, batch['gt_boxes'][b],
+        labels, targets = assign_anchor_targets(head.anchors.cpu(), head.anchor_cfgs, batch['gt_boxes'][b],
                                                 batch['gt_labels'][b])
         pos = labels > 0
         cared = labels >= 0

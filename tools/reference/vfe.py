@@ -42,7 +42,7 @@ def dynamic_voxelize(points, pc_range, voxel_size, grid, x_major=True, clamp=Fal
     lo = points.new_tensor(pc_range[:3])
     vs = points.new_tensor(voxel_size)
     coord = torch.floor((points[:, 1:4] - lo) / vs).long()
-    g = torch.tensor(grid)
+    g = torch.tensor(grid, device=points.device)
     if clamp:
         coord = torch.minimum(coord.clamp(min=0), g - 1)
         keep = torch.ones(len(points), dtype=torch.bool)

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <random>
 
 #include "core/error.hpp"
 #include "io/waymo/frame_points.hpp"
@@ -249,4 +250,53 @@ TEST(RangeImage, RasteriseKeepsTheTwoNearestPerPixel) {
   EXPECT_FLOAT_EQ(r.return2.data[1 * 4 + 0], 5.f);
   EXPECT_FLOAT_EQ(r.return1.data[2 * 4 + 0], 1.f);
   EXPECT_FLOAT_EQ(r.return1.data[0], -1.f);
+}
+
+TEST(RangeImage, RandomCorruptionIsAnErrorOrDecodesNeverACrash) {
+  // A small two-laser frame with labels; every byte of its encoding is in turn overwritten,
+  // and random spans are cut out. Decoding either succeeds or throws lidardet::Error.
+  SceneFrame scene;
+  scene.context_name = "fuzz";
+  LaserScan scan;
+  scan.calibration = flat_calibration(identity_transform());
+  scan.return1 = image(2, 6);
+  scan.calibration.beam_inclination_max = 0.3;
+  set_pixel(scan.return1, 0, 1, 4.f);
+  set_pixel(scan.return1, 1, 5, 2.f);
+  scene.lasers.push_back(scan);
+  LaserScan top = scan;
+  top.calibration.name = int(LaserName::kTop);
+  top.calibration.beam_inclinations = {-0.2, 0.1};
+  scene.lasers.push_back(top);
+  WaymoObject o;
+  o.type = WaymoType::kVehicle;
+  o.id = "a";
+  o.box = {1, 1, 0, 4, 2, 2, 0, "", 1.f};
+  scene.labels.push_back(o);
+  const std::string good = encode_frame(build_frame(scene));
+  std::mt19937 rng(3);
+  std::size_t errors = 0, decoded = 0;
+  for (std::size_t i = 0; i < good.size(); i += 1 + good.size() / 400) {
+    for (unsigned v : {0x00u, 0xFFu, 0x80u, unsigned(rng() & 0xFF)}) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(v);
+      try {
+        const Frame f = decode_frame(bad, "fuzz");
+        frame_points(f, "fuzz");
+        ++decoded;
+      } catch (const Error&) {
+        ++errors;
+      }
+    }
+    std::string cut = good;
+    cut.erase(i, 1 + rng() % 16);
+    try {
+      frame_points(decode_frame(cut, "fuzz"), "fuzz");
+      ++decoded;
+    } catch (const Error&) {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 0u);
+  EXPECT_GT(decoded, 0u);
 }

@@ -82,6 +82,8 @@ MatrixFloat decode_matrix_float(std::string_view bytes, const std::string& where
   std::size_t n = 1;
   for (std::int32_t d : m.dims) {
     if (d < 0) r.error("negative dimension in shape " + shape_str(m.dims));
+    if (d > 0 && n > (std::size_t(1) << 40) / static_cast<std::size_t>(d))
+      r.error("shape " + shape_str(m.dims) + " is implausibly large");
     n *= static_cast<std::size_t>(d);
   }
   if (m.dims.empty() || n != m.data.size())
@@ -109,7 +111,10 @@ MatrixFloat decompress_matrix_float(std::string_view compressed, const std::stri
     for (std::size_t i = 1, shift = 0; i < got && shift < 64; ++i, shift += 7) {
       len |= std::uint64_t(static_cast<unsigned char>(head[i]) & 0x7F) << shift;
       if (!(static_cast<unsigned char>(head[i]) & 0x80)) {
-        hint = static_cast<std::size_t>(std::min<std::uint64_t>(len, 1ull << 32)) + i + 1 + 64;
+        // Deflate expands at most ~1032:1, so a corrupt length cannot ask for more.
+        hint = static_cast<std::size_t>(
+                   std::min<std::uint64_t>(len, compressed.size() * std::uint64_t(1032))) +
+               i + 1 + 64;
         break;
       }
     }
@@ -169,8 +174,12 @@ std::size_t append_range_image_points(const MatrixFloat& ri, const LaserCalibrat
   if (out.num_channels() != waymo_point_channels().size())
     throw Error(where + ": output cloud must have the 6 Waymo point channels");
   const int H = ri.dims[0], W = ri.dims[1], C = ri.dims[2];
-  if (pixel_pose && (pixel_pose->dims.size() != 3 || pixel_pose->dims[0] != H ||
-                     pixel_pose->dims[1] != W || pixel_pose->dims[2] != 6))
+  if (ri.data.size() != std::size_t(H) * W * C)
+    throw Error(where + ": range image of shape " + shape_str(ri.dims) + " holds " +
+                std::to_string(ri.data.size()) + " values");
+  if (pixel_pose &&
+      (pixel_pose->dims.size() != 3 || pixel_pose->dims[0] != H || pixel_pose->dims[1] != W ||
+       pixel_pose->dims[2] != 6 || pixel_pose->data.size() != std::size_t(H) * W * 6))
     throw Error(where + ": range_image_pose has shape " + shape_str(pixel_pose->dims) +
                 ", expected [" + std::to_string(H) + ", " + std::to_string(W) + ", 6]");
   const std::vector<double> incl = row_inclinations(calib, H, where);

@@ -73,7 +73,7 @@ std::string inflate_with_libdeflate(std::string_view compressed, const std::stri
       out.resize(produced);
       return out;
     }
-    if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || out.size() > (std::size_t(1) << 34))
+    if (rc != LIBDEFLATE_INSUFFICIENT_SPACE || out.size() > compressed.size() * 1040 + 4096)
       throw Error(where + ": bad zlib stream (corrupt or truncated data, " +
                   std::to_string(compressed.size()) + " compressed bytes)");
     out.resize(out.size() * 2);

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "nn/cpu_backend.hpp"
@@ -92,54 +95,151 @@ void CpuBackend::causal_conv1d_silu(const Tensor& x, const Tensor& w, const Tens
   }
 }
 
-void CpuBackend::selective_scan(const ScanArgs& a) {
-  const char* op = "selective_scan";
-  check_group(op, a.group);
-  Rows U = rows_of(op, "u", a.u), Dl = rows_of(op, "delta", a.delta), O = rows_of(op, "out", a.out);
-  Rows Bm = rows_of(op, "B", a.B), Cm = rows_of(op, "C", a.C);
-  same_shape_rows(op, U, Dl, "delta");
-  same_shape_rows(op, U, O, "out");
-  const int64_t N = U.rows, D = U.cols;
-  expect_rank(op, "A", a.A, 2);
-  const int64_t S = a.A.dim(1);
-  expect_shape(op, "A", a.A, {D, S});
-  expect_shape(op, "D", a.D, {D});
-  expect_shape(op, "delta_bias", a.delta_bias, {D});
-  if (Bm.rows != N || Bm.cols != S || Cm.rows != N || Cm.cols != S)
-    throw Error("nn::selective_scan: B and C must be [" + std::to_string(N) + ", " +
-                std::to_string(S) + "]");
-  Rows Z;
-  if (a.z.defined()) {
-    Z = rows_of(op, "z", a.z);
-    same_shape_rows(op, U, Z, "z");
-  }
-  const float *A = a.A.f32(), *Dv = a.D.f32(), *db = a.delta_bias.f32();
-  thread_local std::vector<float> state, dt;
-  state.resize(D * S);
-  dt.resize(D);
-  for (int64_t g0 = 0; g0 < N; g0 += a.group) {
-    const int64_t len = std::min(a.group, N - g0);
+namespace {
+
+// exp for the scan's decay factors: Cody-Waite style split x*log2(e) = i + f, 2^f by a degree-7
+// polynomial (relative error ~2e-7), 2^i by exponent bits. Branch-free so that the state loop
+// vectorises; deterministic (no dependence on vector width: every lane does the same ops).
+inline float scan_exp(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float t = x * 1.44269504088896341f;
+  const float magic = 12582912.f;  // 1.5 * 2^23: adding it rounds to the nearest integer
+  const float r = t + magic;
+  const float fi = r - magic;
+  const float f = t - fi;
+  int32_t i;
+  std::memcpy(&i, &r, sizeof(i));
+  i -= 0x4B400000;  // bits of `magic`
+  const float p =
+      1.f + f * (0.69314718056f +
+                 f * (0.24022650696f +
+                      f * (0.05550410866f +
+                           f * (0.00961812911f +
+                                f * (0.00133335581f + f * (0.00015403530f + f * 1.5252734e-5f))))));
+  const int32_t bits = (i + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+// log(x) for x >= 1 (softplus): x = m 2^e with m in [sqrt(1/2), sqrt(2)), then the atanh
+// series of log(m) = 2 atanh((m - 1) / (m + 1)); branch-free, relative error ~1e-7.
+inline float scan_log(float x) {
+  int32_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  int32_t e = ((bits >> 23) & 0xFF) - 127;
+  int32_t mbits = (bits & 0x7FFFFF) | 0x3F800000;
+  float m;
+  std::memcpy(&m, &mbits, sizeof(m));
+  const bool big = m > 1.41421356f;
+  m = big ? m * 0.5f : m;
+  e = big ? e + 1 : e;
+  const float s = (m - 1.f) / (m + 1.f), s2 = s * s;
+  const float lm =
+      2.f * s * (1.f + s2 * (1.f / 3 + s2 * (1.f / 5 + s2 * (1.f / 7 + s2 * (1.f / 9)))));
+  return lm + static_cast<float>(e) * 0.69314718056f;
+}
+
+inline float scan_softplus(float x) { return x > 20.f ? x : scan_log(1.f + scan_exp(x)); }
+inline float scan_silu(float x) { return x / (1.f + scan_exp(-x)); }
+
+struct ScanView {
+  Rows U, Dl, O, Bm, Cm, Z;
+  const float *A, *Dv, *db;
+  int64_t S, group;
+  bool has_z, reverse, accumulate;
+};
+
+// Channels [c0, c1) of every group. Channels are independent, so splitting them across threads
+// does not change any result.
+template <int FixedS>
+void scan_channels(const ScanView& v, int64_t c0, int64_t c1) {
+  const int64_t S = FixedS > 0 ? FixedS : v.S, N = v.U.rows, nc = c1 - c0;
+  std::vector<float> state(nc * S), decay(S), part(S), dtv(nc), gate(nc, 1.f);
+  for (int64_t g0 = 0; g0 < N; g0 += v.group) {
+    const int64_t len = std::min(v.group, N - g0);
     std::fill(state.begin(), state.end(), 0.f);
     for (int64_t s = 0; s < len; ++s) {
-      const int64_t t = a.reverse ? g0 + len - 1 - s : g0 + s;
-      const float *u = U.row(t), *dl = Dl.row(t), *B = Bm.row(t), *C = Cm.row(t);
-      float* o = O.row(t);
-      for (int64_t c = 0; c < D; ++c) dt[c] = softplus20(dl[c] + db[c]);
-      for (int64_t c = 0; c < D; ++c) {
-        float* st = state.data() + c * S;
-        const float* Ac = A + c * S;
-        const float du = dt[c] * u[c];
-        float y = 0.f;
+      const int64_t t = v.reverse ? g0 + len - 1 - s : g0 + s;
+      const float *u = v.U.row(t), *dl = v.Dl.row(t), *B = v.Bm.row(t), *C = v.Cm.row(t);
+      float* o = v.O.row(t);
+      // Transcendentals of the whole row first, in loops that vectorise.
+      for (int64_t c = c0; c < c1; ++c) dtv[c - c0] = scan_softplus(dl[c] + v.db[c]);
+      if (v.has_z) {
+        const float* z = v.Z.row(t);
+        for (int64_t c = c0; c < c1; ++c) gate[c - c0] = scan_silu(z[c]);
+      }
+      for (int64_t c = c0; c < c1; ++c) {
+        float* st = state.data() + (c - c0) * S;
+        const float* Ac = v.A + c * S;
+        const float dt = dtv[c - c0], du = dt * u[c];
+        for (int64_t n = 0; n < S; ++n) decay[n] = scan_exp(dt * Ac[n]);
         for (int64_t n = 0; n < S; ++n) {
-          st[n] = std::exp(dt[c] * Ac[n]) * st[n] + du * B[n];
-          y += C[n] * st[n];
+          st[n] = decay[n] * st[n] + du * B[n];
+          part[n] = C[n] * st[n];
         }
-        y += Dv[c] * u[c];
-        if (a.z.defined()) y *= siluf(Z.row(t)[c]);
-        o[c] = a.accumulate ? o[c] + y : y;
+        float y = 0.f;
+        for (int64_t n = 0; n < S; ++n) y += part[n];
+        y += v.Dv[c] * u[c];
+        y *= gate[c - c0];
+        o[c] = v.accumulate ? o[c] + y : y;
       }
     }
   }
+}
+
+void scan_range(const ScanView& v, int64_t c0, int64_t c1) {
+  if (v.S == 16)
+    scan_channels<16>(v, c0, c1);
+  else
+    scan_channels<0>(v, c0, c1);
+}
+
+}  // namespace
+
+void CpuBackend::selective_scan(const ScanArgs& a) {
+  const char* op = "selective_scan";
+  check_group(op, a.group);
+  ScanView v;
+  v.U = rows_of(op, "u", a.u);
+  v.Dl = rows_of(op, "delta", a.delta);
+  v.O = rows_of(op, "out", a.out);
+  v.Bm = rows_of(op, "B", a.B);
+  v.Cm = rows_of(op, "C", a.C);
+  same_shape_rows(op, v.U, v.Dl, "delta");
+  same_shape_rows(op, v.U, v.O, "out");
+  const int64_t N = v.U.rows, D = v.U.cols;
+  expect_rank(op, "A", a.A, 2);
+  v.S = a.A.dim(1);
+  expect_shape(op, "A", a.A, {D, v.S});
+  expect_shape(op, "D", a.D, {D});
+  expect_shape(op, "delta_bias", a.delta_bias, {D});
+  if (v.Bm.rows != N || v.Bm.cols != v.S || v.Cm.rows != N || v.Cm.cols != v.S)
+    throw Error("nn::selective_scan: B and C must be [" + std::to_string(N) + ", " +
+                std::to_string(v.S) + "]");
+  v.has_z = a.z.defined();
+  if (v.has_z) {
+    v.Z = rows_of(op, "z", a.z);
+    same_shape_rows(op, v.U, v.Z, "z");
+  }
+  v.A = a.A.f32();
+  v.Dv = a.D.f32();
+  v.db = a.delta_bias.f32();
+  v.group = a.group;
+  v.reverse = a.reverse;
+  v.accumulate = a.accumulate;
+  // Large scans split their channels over the hardware threads (results are identical).
+  const int64_t threads = std::min<int64_t>(
+      D, N * D * v.S >= (1 << 20) ? std::max(1u, std::thread::hardware_concurrency()) : 1);
+  if (threads <= 1) {
+    scan_range(v, 0, D);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int64_t i = 1; i < threads; ++i)
+    pool.emplace_back(scan_range, std::cref(v), D * i / threads, D * (i + 1) / threads);
+  scan_range(v, 0, D / threads);
+  for (auto& th : pool) th.join();
 }
 
 void CpuBackend::token_shift_diff(const Tensor& x, int64_t group, const Tensor& out) {

@@ -103,3 +103,25 @@ TEST(InfoCli, WrittenSegmentNpyAndObjects) {
   r = run_cli("info " + (dir / "missing.bin").string());
   EXPECT_EQ(r.rc, 1);
 }
+
+TEST(InfoCli, PcdAndPlyThroughTheAdapters) {
+  REQUIRE_CLI();
+  const auto dir = test::temp_dir("info_cli_pcd");
+  const std::string pcd = (dir / "a.pcd").string();
+  FILE* f = std::fopen(pcd.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(
+      "# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS x y z intensity\n"
+      "SIZE 4 4 4 4\nTYPE F F F F\nCOUNT 1 1 1 1\nWIDTH 2\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\n"
+      "POINTS 2\nDATA ascii\n1 2 3 0.5\n-1 5 0 0.1\n",
+      f);
+  std::fclose(f);
+  const CliResult r = run_cli("info --json " + pcd);
+  if (r.rc == 1 && r.out.find("not built") != std::string::npos)
+    GTEST_SKIP() << "PCD/PLY adapters not built: " << r.out;
+  ASSERT_EQ(r.rc, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["points"], 2);
+  EXPECT_EQ(j["channels"][0]["min"], -1.0);
+  EXPECT_EQ(j["channels"][1]["max"], 5.0);
+}

@@ -268,3 +268,40 @@ TEST(WaymoRoundTrip, WriterRejectsImageShapesThatDisagreeWithCalibration) {
   s.lasers.push_back(scan);
   EXPECT_THROW(build_frame(s), Error);
 }
+
+TEST(WaymoRoundTrip, TwoHundredFrameSegmentStreamsInOrder) {
+  // A 200-frame segment (one small laser per frame) written and read one frame at a time.
+  const auto dir = test::temp_dir("waymo_200");
+  const std::string path = (dir / "seg.tfrecord").string();
+  SceneFrame s;
+  s.context_name = "long";
+  LaserScan scan;
+  scan.calibration = calibrations()[0];
+  const int H = scan.calibration.beam_inclinations.empty()
+                    ? 64
+                    : static_cast<int>(scan.calibration.beam_inclinations.size());
+  ASSERT_GE(H * 8, 200);
+  scan.return1.dims = {H, 8, 4};
+  scan.return1.data.assign(std::size_t(H) * 8 * 4, -1.f);
+  {
+    SegmentWriter w(path);
+    for (int i = 0; i < 200; ++i) {
+      s.timestamp_micros = 1000000 + 100000 * i;
+      scan.return1.data[std::size_t(i) * 4] = 10.f + i;  // pixel i: one more point per frame
+      s.lasers = {scan};
+      w.write(build_frame(s));
+    }
+    w.finish();
+  }
+  SegmentReader reader(path);
+  Frame f;
+  int n = 0;
+  while (reader.next(f)) {
+    EXPECT_EQ(f.timestamp_micros, 1000000 + 100000 * n);
+    const std::size_t points = frame_points(f, reader.origin()).cloud.size();
+    EXPECT_EQ(points, std::size_t(n + 1));
+    ++n;
+  }
+  EXPECT_EQ(n, 200);
+  EXPECT_EQ(reader.index(), 199);
+}

@@ -110,7 +110,10 @@ void run(const Options& o) {
     }
     write_file_atomic(o.stats, "# lidardet simulate --sensor " + o.sensor + " --frames " +
                                    std::to_string(o.frames) + " --seed " + std::to_string(o.seed) +
-                                   "\n\n" + stats.markdown());
+                                   "\n\n## Simulated frames\n\n" + stats.markdown() +
+                                   "\n## One object alone, ideal sensor (the data.md 6.4 "
+                                   "setting)\n\n" +
+                                   sim::isolated_markdown(isolated));
   }
   std::fprintf(stderr, "wrote %ld %s frames to %s (%.1f s)\n", o.frames, o.sensor.c_str(),
                o.out.c_str(), progress.seconds());

@@ -33,11 +33,21 @@ void BevCanvas::draw_points(const PointCloud& cloud) {
   for (std::size_t i = 0; i < cloud.size(); ++i) {
     double col, row;
     if (!to_pixel(cloud.x(i), cloud.y(i), col, row)) continue;
-    // Height above the KITTI ground (z = -1.73) from blue-grey (ground) to white (>= 2 m).
-    const double t = std::clamp((cloud.z(i) + 1.73) / 3.0, 0.0, 1.0);
-    const auto v = static_cast<std::uint8_t>(90 + 165 * t);
-    put(static_cast<int>(col), static_cast<int>(row),
-        {v, v, static_cast<std::uint8_t>(std::min(255, v + 40))});
+    // Ground (up to 0.25 m above the KITTI ground at z = -1.73) dim; anything higher drawn
+    // larger, from teal (low) to pale yellow (>= 2.5 m), so objects stand out.
+    const double above = cloud.z(i) + 1.73;
+    const int cc = static_cast<int>(col), rr = static_cast<int>(row);
+    if (above < 0.25) {
+      put(cc, rr, {70, 75, 100});
+      continue;
+    }
+    const double t = std::clamp((above - 0.25) / 2.25, 0.0, 1.0);
+    const Rgb c{static_cast<std::uint8_t>(60 + 195 * t), static_cast<std::uint8_t>(200 + 40 * t),
+                static_cast<std::uint8_t>(200 - 80 * t)};
+    put(cc, rr, c);
+    put(cc + 1, rr, c);
+    put(cc, rr + 1, c);
+    put(cc + 1, rr + 1, c);
   }
 }
 

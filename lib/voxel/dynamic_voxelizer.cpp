@@ -27,7 +27,8 @@ namespace {
 
 // Keys of the kept points, in ascending point order; chunks are joined in chunk order.
 void point_keys(std::span<const PointCloudView> clouds, const GridParams& g, int threads,
-                std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& kept) {
+                VoxelWorkspace& ws, std::vector<std::uint64_t>& keys,
+                std::vector<std::uint32_t>& kept) {
   std::vector<std::size_t> starts(clouds.size() + 1, 0);
   for (std::size_t b = 0; b < clouds.size(); ++b) {
     if (clouds[b].size && clouds[b].num_channels() < 3)
@@ -38,11 +39,15 @@ void point_keys(std::span<const PointCloudView> clouds, const GridParams& g, int
   const std::size_t n = starts.back();
   if (n > 0xffffffffu) throw Error("voxelize: more than 2^32 points in one batch");
   const int chunks = chunk_count(n, threads);
-  std::vector<std::vector<std::uint64_t>> ck(chunks);
-  std::vector<std::vector<std::uint32_t>> ci(chunks);
+  auto& ck = ws.chunk_keys;
+  auto& ci = ws.chunk_rows;
+  ck.resize(chunks);
+  ci.resize(chunks);
   parallel_chunks(n, chunks, [&](std::size_t begin, std::size_t end, int c) {
     std::vector<std::uint64_t>& k = ck[c];
     std::vector<std::uint32_t>& idx = ci[c];
+    k.clear();
+    idx.clear();
     k.reserve(end - begin);
     idx.reserve(end - begin);
     std::size_t b = std::upper_bound(starts.begin(), starts.end(), begin) - starts.begin() - 1;
@@ -57,7 +62,7 @@ void point_keys(std::span<const PointCloudView> clouds, const GridParams& g, int
     }
   });
   std::size_t total = 0;
-  for (auto& v : ck) total += v.size();
+  for (int c = 0; c < chunks; ++c) total += ck[c].size();
   keys.resize(total);
   kept.resize(total);
   std::size_t pos = 0;
@@ -70,13 +75,15 @@ void point_keys(std::span<const PointCloudView> clouds, const GridParams& g, int
 
 // Sorted unique keys and, per kept point, its voxel: a stable radix sort of (key, row).
 void unique_by_sort(const std::vector<std::uint64_t>& point_key, int key_bits, int threads,
-                    Voxels& out) {
+                    VoxelWorkspace& ws, Voxels& out) {
   const std::size_t k = point_key.size();
-  std::vector<std::uint64_t> keys = point_key;
-  std::vector<std::uint32_t> rows(k);
+  std::vector<std::uint64_t>& keys = ws.sorted;
+  keys.assign(point_key.begin(), point_key.end());
+  std::vector<std::uint32_t>& rows = out.voxel_points;  // sorted in place: the point lists
+  rows.resize(k);
   std::iota(rows.begin(), rows.end(), 0u);
-  radix_sort_pairs(keys, rows, key_bits, threads);
-  out.point_voxel.assign(k, 0);
+  radix_sort_pairs(keys, rows, key_bits, threads, ws.radix);
+  out.point_voxel.resize(k);
   out.voxel_offsets.clear();
   out.keys.clear();
   for (std::size_t i = 0; i < k; ++i) {
@@ -86,22 +93,25 @@ void unique_by_sort(const std::vector<std::uint64_t>& point_key, int key_bits, i
     }
     out.point_voxel[rows[i]] = std::int32_t(out.keys.size() - 1);
   }
-  out.voxel_offsets.push_back(std::uint32_t(k));
-  out.voxel_points = std::move(rows);  // stable: ascending rows inside each voxel
+  out.voxel_offsets.push_back(std::uint32_t(k));  // stable sort: rows ascend inside a voxel
 }
 
 // The same result through an open-addressing hash table (first-come slots), then a sort of the
 // unique keys only and a counting pass for the point lists.
 void unique_by_hash(const std::vector<std::uint64_t>& point_key, int key_bits, int threads,
-                    Voxels& out) {
+                    VoxelWorkspace& ws, Voxels& out) {
   const std::size_t k = point_key.size();
   std::size_t cap = 64;
   while (cap < 2 * k) cap <<= 1;
   constexpr std::uint64_t kEmpty = ~std::uint64_t(0);
-  std::vector<std::uint64_t> table(cap, kEmpty);
-  std::vector<std::uint32_t> slot_id(cap);
-  std::vector<std::uint64_t> uniq;
-  std::vector<std::uint32_t> first_id(k);
+  std::vector<std::uint64_t>& table = ws.table;
+  table.assign(cap, kEmpty);
+  std::vector<std::uint32_t>& slot_id = ws.slot_id;
+  slot_id.resize(cap);
+  std::vector<std::uint64_t>& uniq = ws.sorted;
+  uniq.clear();
+  std::vector<std::uint32_t>& first_id = ws.first_id;
+  first_id.resize(k);
   for (std::size_t i = 0; i < k; ++i) {
     const std::uint64_t key = point_key[i];
     std::size_t h = (key * 0x9E3779B97F4A7C15ull) >> 20 & (cap - 1);
@@ -113,11 +123,13 @@ void unique_by_hash(const std::vector<std::uint64_t>& point_key, int key_bits, i
     }
     first_id[i] = slot_id[h];
   }
-  std::vector<std::uint32_t> order(uniq.size());
+  std::vector<std::uint32_t>& order = ws.order;
+  order.resize(uniq.size());
   std::iota(order.begin(), order.end(), 0u);
-  out.keys = uniq;
-  radix_sort_pairs(out.keys, order, key_bits, threads);
-  std::vector<std::uint32_t> rank(uniq.size());
+  out.keys.assign(uniq.begin(), uniq.end());
+  radix_sort_pairs(out.keys, order, key_bits, threads, ws.radix);
+  std::vector<std::uint32_t>& rank = ws.rank;
+  rank.resize(uniq.size());
   for (std::size_t r = 0; r < order.size(); ++r) rank[order[r]] = std::uint32_t(r);
   out.point_voxel.resize(k);
   out.voxel_offsets.assign(uniq.size() + 1, 0);
@@ -126,7 +138,8 @@ void unique_by_hash(const std::vector<std::uint64_t>& point_key, int key_bits, i
     ++out.voxel_offsets[rank[first_id[i]] + 1];
   }
   for (std::size_t v = 0; v < uniq.size(); ++v) out.voxel_offsets[v + 1] += out.voxel_offsets[v];
-  std::vector<std::uint32_t> fill(out.voxel_offsets.begin(), out.voxel_offsets.end() - 1);
+  std::vector<std::uint32_t>& fill = ws.fill;
+  fill.assign(out.voxel_offsets.begin(), out.voxel_offsets.end() - 1);
   out.voxel_points.resize(k);
   for (std::size_t i = 0; i < k; ++i)
     out.voxel_points[fill[out.point_voxel[i]]++] = std::uint32_t(i);
@@ -134,19 +147,18 @@ void unique_by_hash(const std::vector<std::uint64_t>& point_key, int key_bits, i
 
 }  // namespace
 
-Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config, int threads,
-                UniqueMethod method) {
+void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
+                   const VoxelizerConfig& config, int threads, UniqueMethod method) {
   const GridParams g = grid_params(config);
-  Voxels out;
   out.batch_size = int(clouds.size());
-  std::vector<std::uint64_t> point_key;
-  point_keys(clouds, g, threads, point_key, out.kept_points);
+  std::vector<std::uint64_t>& point_key = ws.point_key;
+  point_keys(clouds, g, threads, ws, point_key, out.kept_points);
   const std::uint64_t max_key = std::max<std::uint64_t>(clouds.size(), 1) * config.cells() - 1;
   const int bits = bits_for(max_key);
   if (method == UniqueMethod::kSort)
-    unique_by_sort(point_key, bits, threads, out);
+    unique_by_sort(point_key, bits, threads, ws, out);
   else
-    unique_by_hash(point_key, bits, threads, out);
+    unique_by_hash(point_key, bits, threads, ws, out);
   const std::size_t m = out.keys.size();
   out.coords.resize(4 * m);
   for (std::size_t v = 0; v < m; ++v) key_to_coord(out.keys[v], g, &out.coords[4 * v]);
@@ -156,6 +168,13 @@ Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& c
     out.sample_offsets[b] = std::uint32_t(
         std::lower_bound(out.keys.begin(), out.keys.end(), std::uint64_t(b) * config.cells()) -
         out.keys.begin());
+}
+
+Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config, int threads,
+                UniqueMethod method) {
+  Voxels out;
+  VoxelWorkspace ws;
+  voxelize_into(out, ws, clouds, config, threads, method);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/point_cloud.hpp"
+#include "voxel/radix_sort.hpp"
 #include "voxel/voxel_config.hpp"
 #include "voxel/voxel_math.hpp"
 
@@ -34,6 +35,22 @@ GridParams grid_params(const VoxelizerConfig& config);
 // How the unique voxels are found. Both give identical output; kSort is the default because it
 // measured faster (docs/perf/voxel.md).
 enum class UniqueMethod { kSort, kHash };
+
+// Scratch buffers of voxelize_into, kept between frames so that a frame allocates nothing.
+struct VoxelWorkspace {
+  std::vector<std::vector<std::uint64_t>> chunk_keys;
+  std::vector<std::vector<std::uint32_t>> chunk_rows;
+  std::vector<std::uint64_t> point_key, sorted;
+  std::vector<std::uint32_t> rows;
+  RadixScratch radix;
+  std::vector<std::uint64_t> table;  // hash method only
+  std::vector<std::uint32_t> slot_id, first_id, order, rank, fill;
+};
+
+// Voxelizes a batch into `out`, reusing its and the workspace's memory.
+void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
+                   const VoxelizerConfig& config, int threads = 1,
+                   UniqueMethod method = UniqueMethod::kSort);
 
 // Voxelizes a batch (sample b = clouds[b]; every cloud needs x, y, z as channels 0..2).
 Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config,

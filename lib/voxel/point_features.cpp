@@ -25,9 +25,16 @@ const float* point_row(std::span<const PointCloudView> clouds,
 
 std::vector<float> voxel_means(std::span<const PointCloudView> clouds, const Voxels& voxels,
                                int threads) {
+  std::vector<float> means;
+  voxel_means_into(means, clouds, voxels, threads);
+  return means;
+}
+
+void voxel_means_into(std::vector<float>& means, std::span<const PointCloudView> clouds,
+                      const Voxels& voxels, int threads) {
   const auto starts = batch_starts(clouds);
   const std::size_t m = voxels.num_voxels();
-  std::vector<float> means(3 * m);
+  means.resize(3 * m);
   parallel_chunks(m, chunk_count(m, threads, 2048), [&](std::size_t b, std::size_t e, int) {
     for (std::size_t v = b; v < e; ++v) {
       double s[3] = {0, 0, 0};
@@ -39,7 +46,6 @@ std::vector<float> voxel_means(std::span<const PointCloudView> clouds, const Vox
       for (int a = 0; a < 3; ++a) means[3 * v + a] = float(d_div(s[a], double(n)));
     }
   });
-  return means;
 }
 
 std::vector<std::string> feature_names(const std::vector<std::string>& channels,

@@ -21,6 +21,9 @@ struct PointFeatures {
 // to float, so the result does not depend on threads (or on the CUDA backend).
 std::vector<float> voxel_means(std::span<const PointCloudView> clouds, const Voxels& voxels,
                                int threads = 1);
+// The same into a caller-owned vector (no allocation when it is already large enough).
+void voxel_means_into(std::vector<float>& means, std::span<const PointCloudView> clouds,
+                      const Voxels& voxels, int threads = 1);
 
 // Names of the feature channels for clouds with these channels.
 std::vector<std::string> feature_names(const std::vector<std::string>& channels,

@@ -21,11 +21,19 @@ constexpr int kBuckets = 1 << kDigitBits;
 
 void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& values,
                       int key_bits, int threads) {
+  RadixScratch scratch;
+  radix_sort_pairs(keys, values, key_bits, threads, scratch);
+}
+
+void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& values,
+                      int key_bits, int threads, RadixScratch& scratch) {
   const std::size_t n = keys.size();
   if (values.size() != n) throw std::invalid_argument("radix_sort_pairs: keys/values differ");
   if (n < 2) return;
-  std::vector<std::uint64_t> keys_tmp(n);
-  std::vector<std::uint32_t> values_tmp(n);
+  std::vector<std::uint64_t>& keys_tmp = scratch.keys;
+  std::vector<std::uint32_t>& values_tmp = scratch.values;
+  keys_tmp.resize(n);
+  values_tmp.resize(n);
   const int chunks = chunk_count(n, threads, 16384);
   std::vector<std::array<std::size_t, kBuckets>> hist(chunks);
   for (int shift = 0; shift < key_bits; shift += kDigitBits) {

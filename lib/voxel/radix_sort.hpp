@@ -16,4 +16,13 @@ int bits_for(std::uint64_t max_key);
 void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& values,
                       int key_bits, int threads = 1);
 
+// The same with caller-owned scratch buffers, so that repeated sorts (one per frame) do not
+// allocate: fresh pages cost more than the sort itself on a loaded machine.
+struct RadixScratch {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::uint32_t> values;
+};
+void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& values,
+                      int key_bits, int threads, RadixScratch& scratch);
+
 }  // namespace lidardet

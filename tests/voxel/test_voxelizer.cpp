@@ -141,3 +141,24 @@ TEST(DynamicVoxelizer, MissingXyzChannelsThrow) {
   const PointCloudView view{data, 1, &channels};
   EXPECT_THROW(voxelize(std::span<const PointCloudView>(&view, 1), unit_config()), Error);
 }
+
+// Reused buffers must not leak anything from the previous frame into the next one.
+TEST(DynamicVoxelizer, ReusedWorkspaceGivesFreshResults) {
+  const auto cfg = VoxelizerConfig::from_yaml(
+      YAML::Load("POINT_CLOUD_RANGE: [-10, -10, -1, 10, 10, 3]\nVOXEL_SIZE: [0.5, 0.5, 0.5]\n"));
+  Voxels out;
+  VoxelWorkspace ws;
+  for (auto method : {UniqueMethod::kSort, UniqueMethod::kHash})
+    for (std::uint32_t seed : {1u, 2u, 3u}) {
+      const PointCloud c = random_cloud(seed, seed == 2 ? 500 : 40000, -11.0f, 11.0f);
+      const std::vector<PointCloudView> batch = {c.view()};
+      voxelize_into(out, ws, batch, cfg, 2, method);
+      const Voxels fresh = voxelize(batch, cfg, 1);
+      EXPECT_EQ(out.keys, fresh.keys);
+      EXPECT_EQ(out.coords, fresh.coords);
+      EXPECT_EQ(out.point_voxel, fresh.point_voxel);
+      EXPECT_EQ(out.voxel_offsets, fresh.voxel_offsets);
+      EXPECT_EQ(out.voxel_points, fresh.voxel_points);
+      EXPECT_EQ(out.sample_offsets, fresh.sample_offsets);
+    }
+}

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -152,47 +153,54 @@ struct ScanView {
 
 // Channels [c0, c1) of every group. Channels are independent, so splitting them across threads
 // does not change any result.
-template <int FixedS>
-void scan_channels(const ScanView& v, int64_t c0, int64_t c1) {
-  const int64_t S = FixedS > 0 ? FixedS : v.S, N = v.U.rows, nc = c1 - c0;
-  std::vector<float> state(nc * S), decay(S), part(S), dtv(nc), gate(nc, 1.f);
+// Channels [c0, c1) of every group. The inner loops run over channels (state stored [S][nc]),
+// so they vectorise with no horizontal sums, and each channel still sums its states in order
+// n = 0..S-1. Channels are independent, so splitting them across threads changes no result.
+[[gnu::always_inline]] inline void scan_channels(const ScanView& v, int64_t c0, int64_t c1) {
+  const int64_t S = v.S, N = v.U.rows, nc = c1 - c0;
+  std::vector<float> state(S * nc), At(S * nc), dtv(nc), du(nc), y(nc), gate(nc, 1.f);
+  for (int64_t n = 0; n < S; ++n)
+    for (int64_t c = 0; c < nc; ++c) At[n * nc + c] = v.A[(c0 + c) * S + n];
   for (int64_t g0 = 0; g0 < N; g0 += v.group) {
     const int64_t len = std::min(v.group, N - g0);
     std::fill(state.begin(), state.end(), 0.f);
     for (int64_t s = 0; s < len; ++s) {
       const int64_t t = v.reverse ? g0 + len - 1 - s : g0 + s;
-      const float *u = v.U.row(t), *dl = v.Dl.row(t), *B = v.Bm.row(t), *C = v.Cm.row(t);
-      float* o = v.O.row(t);
-      // Transcendentals of the whole row first, in loops that vectorise.
-      for (int64_t c = c0; c < c1; ++c) dtv[c - c0] = scan_softplus(dl[c] + v.db[c]);
-      if (v.has_z) {
-        const float* z = v.Z.row(t);
-        for (int64_t c = c0; c < c1; ++c) gate[c - c0] = scan_silu(z[c]);
+      const float *u = v.U.row(t) + c0, *dl = v.Dl.row(t) + c0, *B = v.Bm.row(t), *C = v.Cm.row(t),
+                  *db = v.db + c0;
+      for (int64_t c = 0; c < nc; ++c) {
+        dtv[c] = scan_softplus(dl[c] + db[c]);
+        du[c] = dtv[c] * u[c];
+        y[c] = 0.f;
       }
-      for (int64_t c = c0; c < c1; ++c) {
-        float* st = state.data() + (c - c0) * S;
-        const float* Ac = v.A + c * S;
-        const float dt = dtv[c - c0], du = dt * u[c];
-        for (int64_t n = 0; n < S; ++n) decay[n] = scan_exp(dt * Ac[n]);
-        for (int64_t n = 0; n < S; ++n) {
-          st[n] = decay[n] * st[n] + du * B[n];
-          part[n] = C[n] * st[n];
+      if (v.has_z) {
+        const float* z = v.Z.row(t) + c0;
+        for (int64_t c = 0; c < nc; ++c) gate[c] = scan_silu(z[c]);
+      }
+      for (int64_t n = 0; n < S; ++n) {
+        float* st = state.data() + n * nc;
+        const float* a = At.data() + n * nc;
+        const float bn = B[n], cn = C[n];
+        for (int64_t c = 0; c < nc; ++c) {
+          st[c] = scan_exp(dtv[c] * a[c]) * st[c] + du[c] * bn;
+          y[c] += cn * st[c];
         }
-        float y = 0.f;
-        for (int64_t n = 0; n < S; ++n) y += part[n];
-        y += v.Dv[c] * u[c];
-        y *= gate[c - c0];
-        o[c] = v.accumulate ? o[c] + y : y;
+      }
+      float* o = v.O.row(t) + c0;
+      const float* Dv = v.Dv + c0;
+      for (int64_t c = 0; c < nc; ++c) {
+        const float r = (y[c] + Dv[c] * u[c]) * gate[c];
+        o[c] = v.accumulate ? o[c] + r : r;
       }
     }
   }
 }
 
-void scan_range(const ScanView& v, int64_t c0, int64_t c1) {
-  if (v.S == 16)
-    scan_channels<16>(v, c0, c1);
-  else
-    scan_channels<0>(v, c0, c1);
+// Compiled for AVX2 and for the baseline, chosen at load time. Every lane does the same
+// operations in the same order (no FMA contraction in ISO C++ mode), so both give the same bits.
+__attribute__((target_clones("avx2", "default"))) void scan_range(const ScanView& v, int64_t c0,
+                                                                  int64_t c1) {
+  scan_channels(v, c0, c1);
 }
 
 }  // namespace
@@ -229,8 +237,10 @@ void CpuBackend::selective_scan(const ScanArgs& a) {
   v.reverse = a.reverse;
   v.accumulate = a.accumulate;
   // Large scans split their channels over the hardware threads (results are identical).
-  const int64_t threads = std::min<int64_t>(
-      D, N * D * v.S >= (1 << 20) ? std::max(1u, std::thread::hardware_concurrency()) : 1);
+  // LIDARDET_NN_THREADS caps the thread count (benchmarks measure one thread with it).
+  int64_t hw = std::max(1u, std::thread::hardware_concurrency());
+  if (const char* env = std::getenv("LIDARDET_NN_THREADS")) hw = std::max(1, std::atoi(env));
+  const int64_t threads = std::min<int64_t>(D, N * D * v.S >= (1 << 20) ? hw : 1);
   if (threads <= 1) {
     scan_range(v, 0, D);
     return;

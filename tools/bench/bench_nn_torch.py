@@ -90,7 +90,7 @@ def main():
         best = {}
         for b in json.loads(out)['benchmarks']:
             if b.get('aggregate_name') == 'median':
-                best[b['run_name']] = b['real_time'] / 1e3  # ms -> s
+                best[b['run_name'].replace('/real_time', '')] = b['real_time'] / 1e3  # ms -> s
         scan = best['BM_SelectiveScanBidirectional']
         conv = best['BM_SubmConv3x3x3']
         print(f'cpp_selective_scan_bidirectional {scan:.4f} s  speed-up over torch eager: {t_scan / scan:.1f}x')

@@ -1,7 +1,6 @@
 """OpenPCDet AnchorHeadSingle with its anchor generator, decoding and post-processing (lion.md §2.10)."""
 import math
 
-import numpy as np
 import torch
 from torch import nn
 

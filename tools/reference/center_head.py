@@ -1,8 +1,5 @@
 """CenterPoint heads: OpenPCDet CenterHead with IoU rectification (LION Waymo, lion.md §2.10) and the mmdet3d
 CenterHead of FlatFormer (flatformer.md §7). Both share the top-K heatmap decoding."""
-import math
-
-import numpy as np
 import torch
 from torch import nn
 

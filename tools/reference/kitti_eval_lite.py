@@ -5,13 +5,11 @@ score; GT outside the difficulty limits, Van GT (for Car) and matches to them ar
 
   /usr/bin/python3 -m reference.kitti_eval_lite <kitti root> <result dir> <id list file>   (run from tools/)
 """
-import math
 import sys
 
 import numpy as np
 
 from .box_ops import rotated_iou
-from .kitti_data import Calib, read_labels
 
 DIFFICULTY = {'easy': (40, 0.15, 0), 'moderate': (25, 0.30, 1), 'hard': (25, 0.50, 2)}
 

@@ -4,7 +4,6 @@ Semantics from lion.md §2.3-§2.8; attribute names give the official state_dict
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .mamba import MambaBlock

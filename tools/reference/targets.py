@@ -3,7 +3,6 @@ smooth-L1 box loss with the sin-difference angle trick, direction CE) and Center
 mmdet3d CenterHead (Gaussian focal loss, L1 box loss, IoU-branch L1)."""
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 

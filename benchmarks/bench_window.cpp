@@ -44,8 +44,10 @@ LionWindowConfig lion_config(int group) {
 
 void BM_FlatFormerOrders(benchmark::State& state) {
   const auto coords = random_voxels(int(state.range(0)), 468, 468, 1);
+  FlatFormerOrders o;  // kept between frames, as a pipeline does
+  WindowScratch scratch;
   for (auto _ : state) {
-    const FlatFormerOrders o = flatformer_orders(coords, 1, flat_config(), 1);
+    flatformer_orders_into(o, scratch, coords, 1, flat_config(), 1);
     benchmark::DoNotOptimize(o.orders[3].gather.data());
   }
   state.counters["voxels"] = double(state.range(0));
@@ -54,8 +56,10 @@ BENCHMARK(BM_FlatFormerOrders)->Arg(20000)->Arg(40000)->Unit(benchmark::kMillise
 
 void BM_LionOrders(benchmark::State& state) {
   const auto coords = random_voxels(int(state.range(0)), 472, 472, 32);
+  LionOrders o;
+  WindowScratch scratch;
   for (auto _ : state) {
-    const LionOrders o = lion_orders(coords, 1, lion_config(4096), 1);
+    lion_orders_into(o, scratch, coords, 1, lion_config(4096), 1);
     benchmark::DoNotOptimize(o.orders[1].gather.data());
   }
   state.counters["voxels"] = double(state.range(0));

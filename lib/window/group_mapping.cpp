@@ -5,10 +5,15 @@
 namespace lidardet {
 
 GroupMapping group_mapping(const std::vector<std::uint32_t>& counts, int group_size) {
+  GroupMapping m;
+  group_mapping_into(m, counts, group_size);
+  return m;
+}
+
+void group_mapping_into(GroupMapping& m, const std::vector<std::uint32_t>& counts, int group_size) {
   if (group_size <= 0)
     throw Error("group_mapping: group size " + std::to_string(group_size) + " (expected > 0)");
   const std::uint64_t g = std::uint64_t(group_size);
-  GroupMapping m;
   m.group_size = group_size;
   m.sorted_offsets.assign(counts.size() + 1, 0);
   m.padded_offsets.assign(counts.size() + 1, 0);
@@ -38,7 +43,6 @@ GroupMapping group_mapping(const std::vector<std::uint32_t>& counts, int group_s
       m.group_real[p / g + q] = std::uint32_t(std::min<std::uint64_t>(g, n - begin));
     }
   }
-  return m;
 }
 
 }  // namespace lidardet

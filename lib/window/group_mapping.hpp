@@ -29,5 +29,7 @@ struct GroupMapping {
 
 // counts[b] = tokens of sample b (they sit contiguously, samples in order, in the sorted list).
 GroupMapping group_mapping(const std::vector<std::uint32_t>& counts, int group_size);
+// The same into `m`, reusing its memory.
+void group_mapping_into(GroupMapping& m, const std::vector<std::uint32_t>& counts, int group_size);
 
 }  // namespace lidardet

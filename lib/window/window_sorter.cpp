@@ -42,11 +42,18 @@ std::vector<std::uint32_t> sample_counts(const std::vector<std::int32_t>& coords
 }
 
 void finish_order(WindowOrder& o, int key_bits, const GroupMapping& mapping, int threads) {
+  WindowScratch scratch;
+  finish_order(o, key_bits, mapping, threads, scratch);
+}
+
+void finish_order(WindowOrder& o, int key_bits, const GroupMapping& mapping, int threads,
+                  WindowScratch& scratch) {
   const std::size_t m = o.keys.size();
-  std::vector<std::uint64_t> sorted = o.keys;
+  std::vector<std::uint64_t>& sorted = scratch.sorted;
+  sorted.assign(o.keys.begin(), o.keys.end());
   o.perm.resize(m);
   std::iota(o.perm.begin(), o.perm.end(), 0u);
-  radix_sort_pairs(sorted, o.perm, key_bits, threads);
+  radix_sort_pairs(sorted, o.perm, key_bits, threads, scratch.radix);
   for (std::size_t i = 1; i < m; ++i)
     if (sorted[i] == sorted[i - 1])
       throw Error("window sorter: voxels " + std::to_string(o.perm[i - 1]) + " and " +
@@ -61,10 +68,18 @@ void finish_order(WindowOrder& o, int key_bits, const GroupMapping& mapping, int
 
 FlatFormerOrders flatformer_orders(const std::vector<std::int32_t>& coords, int batch_size,
                                    const FlatWindowConfig& config, int threads) {
+  FlatFormerOrders out;
+  WindowScratch scratch;
+  flatformer_orders_into(out, scratch, coords, batch_size, config, threads);
+  return out;
+}
+
+void flatformer_orders_into(FlatFormerOrders& out, WindowScratch& scratch,
+                            const std::vector<std::int32_t>& coords, int batch_size,
+                            const FlatWindowConfig& config, int threads) {
   const FlatKeyParams p = flat_key_params(config);
   check_coords(coords, {config.grid[0], config.grid[1], 1 << 30}, "flatformer_orders");
-  FlatFormerOrders out;
-  out.mapping = group_mapping(sample_counts(coords, batch_size), config.group_size);
+  group_mapping_into(out.mapping, sample_counts(coords, batch_size), config.group_size);
   const std::size_t m = coords.size() / 4;
   for (int k = 0; k < 4; ++k) {
     WindowOrder& o = out.orders[k];
@@ -72,17 +87,24 @@ FlatFormerOrders flatformer_orders(const std::vector<std::int32_t>& coords, int 
     for (std::size_t i = 0; i < m; ++i)
       o.keys[i] = std::uint64_t(
           flat_key(coords[4 * i], coords[4 * i + 2], coords[4 * i + 3], FlatOrder(k), p));
-    finish_order(o, max_bits(o.keys), out.mapping, threads);
+    finish_order(o, max_bits(o.keys), out.mapping, threads, scratch);
   }
-  return out;
 }
 
 LionOrders lion_orders(const std::vector<std::int32_t>& coords, int batch_size,
                        const LionWindowConfig& config, int threads) {
+  LionOrders out;
+  WindowScratch scratch;
+  lion_orders_into(out, scratch, coords, batch_size, config, threads);
+  return out;
+}
+
+void lion_orders_into(LionOrders& out, WindowScratch& scratch,
+                      const std::vector<std::int32_t>& coords, int batch_size,
+                      const LionWindowConfig& config, int threads) {
   const LionKeyParams p = lion_key_params(config);
   check_coords(coords, config.grid, "lion_orders");
-  LionOrders out;
-  out.mapping = group_mapping(sample_counts(coords, batch_size), config.group_size);
+  group_mapping_into(out.mapping, sample_counts(coords, batch_size), config.group_size);
   const std::size_t m = coords.size() / 4;
   for (int k = 0; k < 2; ++k) {
     WindowOrder& o = out.orders[k];
@@ -90,9 +112,8 @@ LionOrders lion_orders(const std::vector<std::int32_t>& coords, int batch_size,
     for (std::size_t i = 0; i < m; ++i)
       o.keys[i] = std::uint64_t(lion_key(coords[4 * i], coords[4 * i + 1], coords[4 * i + 2],
                                          coords[4 * i + 3], LionDirection(k), p));
-    finish_order(o, max_bits(o.keys), out.mapping, threads);
+    finish_order(o, max_bits(o.keys), out.mapping, threads, scratch);
   }
-  return out;
 }
 
 }  // namespace lidardet

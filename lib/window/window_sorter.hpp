@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "voxel/radix_sort.hpp"
 #include "window/group_mapping.hpp"
 #include "window/window_keys.hpp"
 
@@ -26,12 +27,25 @@ std::vector<std::uint32_t> sample_counts(const std::vector<std::int32_t>& coords
 // default: the sorter is called per layer inside an already parallel pipeline.
 void finish_order(WindowOrder& order, int key_bits, const GroupMapping& mapping, int threads = 1);
 
+// Scratch reused between frames by the *_into functions (fresh pages cost more than sorting).
+struct WindowScratch {
+  std::vector<std::uint64_t> sorted;
+  RadixScratch radix;
+  std::vector<std::uint32_t> counts;
+};
+void finish_order(WindowOrder& order, int key_bits, const GroupMapping& mapping, int threads,
+                  WindowScratch& scratch);
+
 struct FlatFormerOrders {
   GroupMapping mapping;               // shared by the four orders
   std::array<WindowOrder, 4> orders;  // indexed by FlatOrder: x, x_shift, y, y_shift
 };
 FlatFormerOrders flatformer_orders(const std::vector<std::int32_t>& coords, int batch_size,
                                    const FlatWindowConfig& config, int threads = 1);
+// The same into `out`, reusing its memory and the scratch's.
+void flatformer_orders_into(FlatFormerOrders& out, WindowScratch& scratch,
+                            const std::vector<std::int32_t>& coords, int batch_size,
+                            const FlatWindowConfig& config, int threads = 1);
 
 struct LionOrders {
   GroupMapping mapping;               // shared by both directions
@@ -39,5 +53,8 @@ struct LionOrders {
 };
 LionOrders lion_orders(const std::vector<std::int32_t>& coords, int batch_size,
                        const LionWindowConfig& config, int threads = 1);
+void lion_orders_into(LionOrders& out, WindowScratch& scratch,
+                      const std::vector<std::int32_t>& coords, int batch_size,
+                      const LionWindowConfig& config, int threads = 1);
 
 }  // namespace lidardet

@@ -17,6 +17,7 @@ std::vector<std::size_t> batch_starts(std::span<const PointCloudView> clouds) {
 // Row of global point i (concatenated batch index).
 const float* point_row(std::span<const PointCloudView> clouds,
                        const std::vector<std::size_t>& starts, std::size_t i) {
+  if (starts.size() == 2) return clouds[0].row(i);  // one sample: no search
   const std::size_t b = std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1;
   return clouds[b].row(i - starts[b]);
 }

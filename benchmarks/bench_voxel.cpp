@@ -63,9 +63,14 @@ void BM_VoxelizeWithFeatures(benchmark::State& state) {
   const Case& c = get_case(int(state.range(0)));
   const int threads = int(state.range(1));
   const std::vector<PointCloudView> batch = {c.cloud.view()};
+  Voxels v;  // buffers kept between frames
+  VoxelWorkspace ws;
+  std::vector<float> means;
+  PointFeatures f;
   for (auto _ : state) {
-    const Voxels v = voxelize(batch, c.config, threads);
-    const PointFeatures f = point_features(batch, v, c.config, threads);
+    voxelize_into(v, ws, batch, c.config, threads);
+    voxel_means_into(means, batch, v, threads);
+    point_features_into(f, batch, v, c.config, threads, &means);
     benchmark::DoNotOptimize(f.values.data());
   }
 }

@@ -66,7 +66,17 @@ PointFeatures point_features(std::span<const PointCloudView> clouds, const Voxel
                              const VoxelizerConfig& config, int threads,
                              const std::vector<float>* means_in) {
   PointFeatures out;
-  if (clouds.empty()) return out;
+  point_features_into(out, clouds, voxels, config, threads, means_in);
+  return out;
+}
+
+void point_features_into(PointFeatures& out, std::span<const PointCloudView> clouds,
+                         const Voxels& voxels, const VoxelizerConfig& config, int threads,
+                         const std::vector<float>* means_in) {
+  out.rows = out.width = 0;
+  out.names.clear();
+  out.values.clear();
+  if (clouds.empty()) return;
   const std::vector<std::string>& channels = *clouds[0].channels;
   for (std::size_t b = 1; b < clouds.size(); ++b)
     if (*clouds[b].channels != channels)
@@ -107,7 +117,6 @@ PointFeatures point_features(std::span<const PointCloudView> clouds, const Voxel
       }
     }
   });
-  return out;
 }
 
 }  // namespace lidardet

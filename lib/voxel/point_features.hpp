@@ -34,5 +34,9 @@ std::vector<std::string> feature_names(const std::vector<std::string>& channels,
 PointFeatures point_features(std::span<const PointCloudView> clouds, const Voxels& voxels,
                              const VoxelizerConfig& config, int threads = 1,
                              const std::vector<float>* means = nullptr);
+// The same into `out`, reusing its memory (a frame then allocates nothing).
+void point_features_into(PointFeatures& out, std::span<const PointCloudView> clouds,
+                         const Voxels& voxels, const VoxelizerConfig& config, int threads = 1,
+                         const std::vector<float>* means = nullptr);
 
 }  // namespace lidardet

@@ -126,3 +126,22 @@ TEST(PointFeatures, RandomCloudAgainstDoubleReference) {
   }
   for (int threads : {2, 5}) EXPECT_EQ(point_features(batch, v, config, threads).values, f.values);
 }
+
+// Reusing the output across frames of different sizes gives the fresh result every time.
+TEST(PointFeatures, ReusedOutputMatchesFresh) {
+  const auto config = cfg("TANH_CHANNELS: [intensity]\n");
+  PointFeatures out;
+  for (int n : {3000, 50, 800}) {
+    std::mt19937 rng(n);
+    std::uniform_real_distribution<float> u(-2.1f, 2.1f);
+    PointCloud c;
+    for (int i = 0; i < n; ++i) c.push_back(std::vector<float>{u(rng), u(rng), u(rng) / 2, u(rng)});
+    const std::vector<PointCloudView> batch = {c.view()};
+    const Voxels v = voxelize(batch, config);
+    point_features_into(out, batch, v, config, 2);
+    const PointFeatures fresh = point_features(batch, v, config);
+    EXPECT_EQ(out.rows, fresh.rows);
+    EXPECT_EQ(out.names, fresh.names);
+    EXPECT_EQ(out.values, fresh.values);
+  }
+}

@@ -100,7 +100,7 @@ NpyArray parse_npy(const std::string& bytes, const std::string& where) {
                 std::to_string(bytes.size() - data_start));
   a.data.resize(n);
   if (item == 4) {
-    std::memcpy(a.data.data(), bytes.data() + data_start, n * 4);
+    if (n) std::memcpy(a.data.data(), bytes.data() + data_start, n * 4);
   } else {
     for (std::size_t i = 0; i < n; ++i) {
       double d;

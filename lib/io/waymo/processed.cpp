@@ -80,7 +80,7 @@ PointCloud read_mmdet3d_bin(const std::string& path) {
     throw Error(path + ": size " + std::to_string(bytes.size()) +
                 " bytes is not a multiple of 24 (6 float32 per point)");
   PointCloud pc({"x", "y", "z", "intensity", "elongation", "timestamp"}, bytes.size() / 24);
-  std::memcpy(pc.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(pc.data(), bytes.data(), bytes.size());
   return pc;
 }
 

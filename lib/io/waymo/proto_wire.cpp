@@ -141,7 +141,7 @@ void WireReader::append(std::vector<double>& out) {
     error("packed doubles: length " + std::to_string(b.size()) + " is not a multiple of 8");
   const std::size_t n0 = out.size();
   out.resize(n0 + b.size() / 8);
-  std::memcpy(out.data() + n0, b.data(), b.size());
+  if (!b.empty()) std::memcpy(out.data() + n0, b.data(), b.size());
 }
 
 void WireReader::append(std::vector<float>& out) {
@@ -154,7 +154,7 @@ void WireReader::append(std::vector<float>& out) {
     error("packed floats: length " + std::to_string(b.size()) + " is not a multiple of 4");
   const std::size_t n0 = out.size();
   out.resize(n0 + b.size() / 4);
-  std::memcpy(out.data() + n0, b.data(), b.size());
+  if (!b.empty()) std::memcpy(out.data() + n0, b.data(), b.size());
 }
 
 void WireReader::append(std::vector<std::int32_t>& out) {

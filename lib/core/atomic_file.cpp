@@ -44,13 +44,24 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
   write_file_atomic(
-      path, [&](std::ostream& o) { o.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
+      path,
+      [&](std::ostream& o) { o.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
       true);
 }
 
 std::string read_file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
+  if (!in || std::filesystem::is_directory(path)) throw Error(path + ": cannot open for reading");
+  // One read of the known size (streaming through rdbuf() into a stringstream was ~4x slower
+  // on a 120k-point .bin); fall back to streaming when the size is unknown (pipes).
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) {
+    std::string bytes(size, '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(size));
+    if (in.gcount() != static_cast<std::streamsize>(size)) throw Error(path + ": read failed");
+    return bytes;
+  }
   std::ostringstream s;
   s << in.rdbuf();
   if (in.bad()) throw Error(path + ": read failed");

@@ -3,6 +3,8 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "core/atomic_file.hpp"
@@ -20,14 +22,20 @@ const char* const kChannelNames[kFloatsPerPoint] = {"x", "y", "z", "intensity"};
 }  // namespace
 
 PointCloud read_velodyne_bin(const std::string& path) {
-  const std::string bytes = read_file_bytes(path);
-  if (bytes.size() % kBytesPerPoint != 0)
+  // Read straight into the cloud's storage: a second full-size buffer costs more (page faults,
+  // zeroing) than the read itself.
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!in || ec) throw Error(path + ": cannot open for reading");
+  if (size % kBytesPerPoint != 0)
     fail(path, 0, "",
-         "size " + std::to_string(bytes.size()) +
+         "size " + std::to_string(size) +
              " bytes is not a multiple of 16 (float32 x, y, z, reflectance per point)");
-  const std::size_t n = bytes.size() / kBytesPerPoint;
+  const std::size_t n = size / kBytesPerPoint;
   PointCloud cloud({"x", "y", "z", "intensity"}, n);
-  if (n > 0) std::memcpy(cloud.data(), bytes.data(), bytes.size());
+  in.read(reinterpret_cast<char*>(cloud.data()), static_cast<std::streamsize>(size));
+  if (in.gcount() != static_cast<std::streamsize>(size)) throw Error(path + ": read failed");
   const float* v = cloud.data();
   for (std::size_t i = 0; i < n * kFloatsPerPoint; ++i) {
     if (!std::isfinite(v[i]))

@@ -60,7 +60,10 @@ void run(const Options& o) {
   else
     throw Error("--sensor: expected hdl64, waymo-top or a sensor YAML file, got '" + o.sensor +
                 "'");
-  const std::string scene_path = o.config.empty() ? find_config("sim/scene.yaml") : o.config;
+  // Each built-in sensor has its dataset's scene statistics (sizes, traffic density).
+  const std::string default_scene =
+      o.sensor == "waymo-top" ? "sim/scene_waymo.yaml" : "sim/scene.yaml";
+  const std::string scene_path = o.config.empty() ? find_config(default_scene) : o.config;
   const sim::Simulator simulator(sim::load_sensor(sensor_path), sim::load_scene_config(scene_path));
   const sim::KittiDatasetWriter writer(o.out, simulator.sensor());
 
@@ -126,7 +129,8 @@ void setup(CLI::App& sub) {
   sub.add_option("--frames", o->frames, "Number of frames")->capture_default_str();
   sub.add_option("--seed", o->seed, "Random seed (same seed, same dataset)")->capture_default_str();
   sub.add_option("--out", o->out, "Output KITTI root (ImageSets/, training/)")->required();
-  sub.add_option("--config", o->config, "Scene YAML (default configs/sim/scene.yaml)");
+  sub.add_option("--config", o->config,
+                 "Scene YAML (default configs/sim/scene.yaml; scene_waymo.yaml for waymo-top)");
   sub.add_option("--val-fraction", o->val_fraction, "Share of frames listed in val.txt")
       ->capture_default_str();
   sub.add_option("--jobs", o->jobs, "Worker threads (the output does not depend on it)")

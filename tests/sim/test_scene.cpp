@@ -69,5 +69,29 @@ TEST(SceneGenerator, ObjectsArePlausibleAndDoNotOverlap) {
     EXPECT_TRUE(classes.count(cls)) << cls;
 }
 
+TEST(SceneGenerator, WaymoConfigHasLargerVehiclesAndMorePedestrians) {
+  const SceneConfig kitti = test::scene_config(),
+                    waymo = load_scene_config(test::config("scene_waymo.yaml"));
+  double kitti_len = 0, waymo_len = 0;
+  int kitti_cars = 0, waymo_cars = 0, kitti_peds = 0, waymo_peds = 0;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    for (const auto& o : generate_scene(kitti, seed).objects) {
+      if (o.kitti_class == "Car") kitti_len += o.box.l, ++kitti_cars;
+      kitti_peds += o.kitti_class == "Pedestrian";
+    }
+    for (const auto& o : generate_scene(waymo, seed).objects) {
+      EXPECT_TRUE(o.waymo_class == "Vehicle" || o.waymo_class == "Pedestrian" ||
+                  o.waymo_class == "Cyclist");
+      if (o.kitti_class == "Car") waymo_len += o.box.l, ++waymo_cars;
+      waymo_peds += o.kitti_class == "Pedestrian";
+    }
+  }
+  ASSERT_GT(kitti_cars, 50);
+  ASSERT_GT(waymo_cars, 50);
+  EXPECT_NEAR(kitti_len / kitti_cars, 3.88, 0.2);  // data.md 6.1 means
+  EXPECT_NEAR(waymo_len / waymo_cars, 4.60, 0.2);
+  EXPECT_GT(waymo_peds, 2 * kitti_peds);
+}
+
 }  // namespace
 }  // namespace lidardet::sim

@@ -29,7 +29,7 @@ struct FrameStates {
   int num_valid_gt = 0;
 };
 
-FrameStates frame_states(const KittiFrame& f, const std::string& cls, int diff) {
+FrameStates frame_states(const KittiEvalFrame& f, const std::string& cls, int diff) {
   FrameStates s;
   const std::string c = lower(cls);
   for (std::size_t i = 0; i < f.gt.size(); ++i) {
@@ -71,9 +71,9 @@ struct Stats {
 
 // One frame's matching (eval.md §A5). Pass 1 (compute_fp false) appends TP scores to
 // `tp_scores`; pass 2 counts TP/FP/FN at score threshold `thresh`.
-Stats match_frame(const KittiFrame& f, const FrameStates& s, const std::vector<double>& overlaps,
-                  const std::vector<double>& dc_overlaps, int metric, double min_overlap,
-                  double thresh, bool compute_fp, bool compute_aos,
+Stats match_frame(const KittiEvalFrame& f, const FrameStates& s,
+                  const std::vector<double>& overlaps, const std::vector<double>& dc_overlaps,
+                  int metric, double min_overlap, double thresh, bool compute_fp, bool compute_aos,
                   std::vector<double>* tp_scores) {
   const std::size_t nd = f.det.size(), ng = f.gt.size();  // overlaps are [det][gt]
   std::vector<char> assigned(nd, 0), below(nd, 0);
@@ -175,7 +175,8 @@ std::array<std::array<double, 3>, 2> kitti_min_overlaps(const std::string& cls) 
               "' (expected Car, Pedestrian, Cyclist, Van, Person_sitting or Truck)");
 }
 
-KittiEvalResult evaluate_kitti(const std::vector<KittiFrame>& frames, const KittiEvalOptions& opt) {
+KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
+                               const KittiEvalOptions& opt) {
   KittiEvalResult result;
   // OpenPCDet enables AOS when the first frame with detections has a valid alpha.
   for (const auto& f : frames)

@@ -12,7 +12,7 @@ namespace lidardet::eval {
 
 enum KittiMetric { kImage = 0, kBev = 1, k3d = 2 };
 
-struct KittiFrame {
+struct KittiEvalFrame {
   std::string id;
   std::vector<KittiObject> gt;   // every label_2 row, DontCare included
   std::vector<KittiObject> det;  // detections with scores
@@ -43,7 +43,7 @@ struct KittiEvalResult {
   std::vector<KittiClassResult> classes;
 };
 
-KittiEvalResult evaluate_kitti(const std::vector<KittiFrame>& frames,
+KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
                                const KittiEvalOptions& options = {});
 
 // The text OpenPCDet's get_official_eval_result prints.

@@ -37,10 +37,10 @@ double ap(const KittiEvalResult& r, const std::string& cls, int metric, int diff
   return -1;
 }
 
-std::vector<KittiFrame> perfect_frames(int n) {
-  std::vector<KittiFrame> frames;
+std::vector<KittiEvalFrame> perfect_frames(int n) {
+  std::vector<KittiEvalFrame> frames;
   for (int f = 0; f < n; ++f) {
-    KittiFrame fr;
+    KittiEvalFrame fr;
     fr.id = std::to_string(f);
     for (int k = 0; k < 5; ++k) {
       fr.gt.push_back(obj("Car", 8.0 * k));
@@ -84,8 +84,8 @@ TEST(KittiEval, PerfectPredictionsScore100) {
 
 TEST(KittiEval, HandComputedSmallCase) {
   // Two GT cars; detections: TP 0.9, FP 0.8 (far away), TP 0.7.
-  KittiFrame a{"a", {obj("Car", 0)}, {obj("Car", 0, 0.9), obj("Car", 40, 0.8)}};
-  KittiFrame b{"b", {obj("Car", 0)}, {obj("Car", 0, 0.7)}};
+  KittiEvalFrame a{"a", {obj("Car", 0)}, {obj("Car", 0, 0.9), obj("Car", 40, 0.8)}};
+  KittiEvalFrame b{"b", {obj("Car", 0)}, {obj("Car", 0, 0.7)}};
   auto r = evaluate_kitti({a, b});
   // Thresholds 0.9, 0.7: precision 1 then 2/3; R11 = 1/11, R40 = (2/3)/40.
   EXPECT_NEAR(ap(r, "Car", 2, 0, false), 100.0 / 11.0, 1e-9);
@@ -166,9 +166,9 @@ TEST(KittiEval, SmallDetectionOfAnotherClassAbsorbsGroundTruth) {
 TEST(KittiEval, FrameAndBoxOrderDoNotMatter) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<double> u(0, 1);
-  std::vector<KittiFrame> frames;
+  std::vector<KittiEvalFrame> frames;
   for (int f = 0; f < 20; ++f) {
-    KittiFrame fr;
+    KittiEvalFrame fr;
     for (int k = 0; k < 6; ++k) {
       fr.gt.push_back(obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k));
       KittiObject d = obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k + (u(rng) - 0.5), 0.05 + u(rng));

@@ -115,8 +115,11 @@ PointCloud from_pcl_cloud2(const pcl::PCLPointCloud2& c, const std::string& path
       const std::uint8_t* p = c.data.data() + r * row_step + i * c.point_step;
       for (std::size_t k = 0; k < ordered.size(); ++k)
         row[k] = to_float(p + ordered[k].offset, ordered[k].type, swap);
-      if (std::isfinite(row[0]) && std::isfinite(row[1]) && std::isfinite(row[2]))
-        out.push_back(row);
+      for (int a = 0; a < 3; ++a)
+        if (!std::isfinite(row[a]))
+          fail(path, 0, std::string(1, char('x' + a)),
+               "point " + std::to_string(r * w + i) + " is not a finite number");
+      out.push_back(row);
     }
   return out;
 }

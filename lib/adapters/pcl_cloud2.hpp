@@ -11,8 +11,9 @@ struct PCLPointCloud2;
 
 namespace lidardet::detail {
 
-// x, y, z first, then the remaining numeric fields as float32; drops points whose x, y or z is
-// not finite. `path` names the file in errors.
+// x, y, z first, then the remaining numeric fields as float32. A point whose x, y or z is not
+// finite is an error naming it (PCL's PLY reader turns an unparsable ascii value into NaN, so
+// dropping such points would hide bad input). `path` names the file in errors.
 PointCloud from_pcl_cloud2(const pcl::PCLPointCloud2& c, const std::string& path);
 
 // Throws lidardet::Error "PATH: cannot open for reading" unless `path` is a readable file (PCL's

@@ -8,8 +8,8 @@ namespace lidardet {
 
 // Reads ascii and binary (little/big endian) PLY. Channels: x, y, z first, then every other
 // scalar vertex property in file order as float32; other elements (faces) are ignored.
-// Points with a non-finite x, y or z are dropped. Throws lidardet::Error naming the file when
-// it cannot be parsed or lacks x, y or z.
+// Throws lidardet::Error naming the file when it cannot be parsed, lacks x, y or z, or a
+// point's x, y or z is not a finite number (naming the point).
 PointCloud read_ply(const std::string& path);
 
 // Writes the vertex element with one float property per channel, atomically.

@@ -204,6 +204,18 @@ TEST(Ply, BadFilesAreErrorsNamingTheFile) {
             "ply\nformat ascii 1.0\nelement vertex 1\nproperty float a\nend_header\n1\n");
   msg = error_of([&] { lidardet::read_ply((dir / "noxyz.ply").string()); });
   EXPECT_NE(msg.find("noxyz.ply"), std::string::npos) << msg;
+  // A value that is not a number: PCL yields NaN; lidardet reports the point, not drops it.
+  write_raw(dir / "word.ply",
+            "ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty float y\n"
+            "property float z\nend_header\n1 2 3\n4 five 6\n");
+  msg = error_of([&] { lidardet::read_ply((dir / "word.ply").string()); });
+  EXPECT_NE(msg.find("word.ply"), std::string::npos) << msg;
+  // Fewer vertices than the header promises.
+  write_raw(dir / "short.ply",
+            "ply\nformat binary_little_endian 1.0\nelement vertex 1000\nproperty float x\n"
+            "property float y\nproperty float z\nend_header\nabcdefgh");
+  msg = error_of([&] { lidardet::read_ply((dir / "short.ply").string()); });
+  EXPECT_NE(msg.find("short.ply"), std::string::npos) << msg;
 }
 
 TEST(PointFile, DispatchesOnExtension) {

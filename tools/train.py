@@ -218,7 +218,7 @@ def main():
     print(f'wrote {len(val_set)} result files to {res_dir}', flush=True)
     if args.lidardet:
         cmd = [args.lidardet, 'eval', 'kitti', '--gt', os.path.join(args.data, 'training', 'label_2'),
-               '--det', res_dir, '--split', split_file]
+               '--pred', res_dir, '--split', split_file]
         print(' '.join(cmd), flush=True)
         subprocess.run(cmd, check=False)
 

@@ -12,20 +12,29 @@ namespace lidardet::cuda::nn {
 namespace {
 
 constexpr int kThreads = 256;
-inline unsigned blocks_for(int64_t n) { return static_cast<unsigned>((n + kThreads - 1) / kThreads); }
+inline unsigned blocks_for(int64_t n) {
+  return static_cast<unsigned>((n + kThreads - 1) / kThreads);
+}
 
 __device__ inline float softplus20(float x) { return x > 20.f ? x : log1pf(expf(x)); }
 __device__ inline float silu(float x) { return x / (1.f + expf(-x)); }
 
 __device__ inline float act_fn(int a, float x) {
   switch (a) {
-    case 1: return x > 0.f ? x : 0.f;
-    case 2: return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
-    case 3: return silu(x);
-    case 4: return 1.f / (1.f + expf(-x));
-    case 5: return tanhf(x);
-    case 6: return softplus20(x);
-    default: return x;
+    case 1:
+      return x > 0.f ? x : 0.f;
+    case 2:
+      return 0.5f * x * (1.f + erff(x * 0.70710678118654752f));
+    case 3:
+      return silu(x);
+    case 4:
+      return 1.f / (1.f + expf(-x));
+    case 5:
+      return tanhf(x);
+    case 6:
+      return softplus20(x);
+    default:
+      return x;
   }
 }
 
@@ -131,7 +140,8 @@ __global__ void k_layer_norm(const float* x, int64_t sx, float* y, int64_t sy, i
     __syncthreads();
   }
   const float inv = rsqrtf(red[0] / cols + eps);
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = (xr[c] - mean) * inv * g[c] + b[c];
+  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+    yr[c] = (xr[c] - mean) * inv * g[c] + b[c];
 }
 
 __global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int groups,
@@ -166,7 +176,8 @@ __global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int
 }
 
 __global__ void k_gather_rows(const float* src, int64_t ss, const int32_t* index, float* out,
-                              int64_t so, int64_t rows, int64_t cols, int32_t num_src, int32_t* bad) {
+                              int64_t so, int64_t rows, int64_t cols, int32_t num_src,
+                              int32_t* bad) {
   int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= rows * cols) return;
   int64_t r = i / cols, c = i % cols;
@@ -190,13 +201,15 @@ __global__ void k_segment_reduce(const float* src, int64_t ss, const int32_t* pe
     float v = src[int64_t(perm[p]) * ss + c];
     acc = op == 2 ? fmaxf(acc, v) : acc + v;
   }
-  if (e == b) acc = 0.f;
-  else if (op == 1) acc *= 1.f / float(e - b);
+  if (e == b)
+    acc = 0.f;
+  else if (op == 1)
+    acc *= 1.f / float(e - b);
   out[m * so + c] = acc;
 }
 
-__global__ void k_scatter_add_rows(const float* src, int64_t cols, const int32_t* index,
-                                   float* out, int64_t so, int64_t rows) {
+__global__ void k_scatter_add_rows(const float* src, int64_t cols, const int32_t* index, float* out,
+                                   int64_t so, int64_t rows) {
   int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= rows * cols) return;
   int64_t r = i / cols, c = i % cols;
@@ -204,8 +217,8 @@ __global__ void k_scatter_add_rows(const float* src, int64_t cols, const int32_t
 }
 
 __global__ void k_sparse_to_dense(const float* f, int64_t sf, const int32_t* cd, int64_t n,
-                                  int64_t C, int64_t B, int64_t Z, int64_t Y, int64_t X,
-                                  float* out, int32_t* bad) {
+                                  int64_t C, int64_t B, int64_t Z, int64_t Y, int64_t X, float* out,
+                                  int32_t* bad) {
   int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= n * C) return;
   int64_t r = i / C, c = i % C;
@@ -303,8 +316,8 @@ __global__ void k_token_shift(const float* x, int64_t sx, float* y, int64_t sy, 
 // registers. Forward pass then backward pass, as on the CPU.
 template <int MAXH>
 __global__ void k_wkv6(const float* r, int64_t sr, const float* k, int64_t sk, const float* v,
-                       int64_t sv, const float* w, int64_t sw, const float* u, float* o,
-                       int64_t so, int64_t n, int64_t C, int heads, int64_t group) {
+                       int64_t sv, const float* w, int64_t sw, const float* u, float* o, int64_t so,
+                       int64_t n, int64_t C, int heads, int64_t group) {
   const int64_t hs = C / heads, g = blockIdx.x / heads, h = blockIdx.x % heads;
   const int64_t g0 = g * group, g1 = min(n, g0 + group), c0 = h * hs, i = threadIdx.x;
   __shared__ float rs[MAXH], ks[MAXH], es[MAXH], us[MAXH];
@@ -346,8 +359,10 @@ __global__ void k_segment_starts(const int32_t* sorted_index, int64_t n, int64_t
   int64_t lo = 0, hi = n;
   while (lo < hi) {
     int64_t mid = (lo + hi) / 2;
-    if (sorted_index[mid] < j) lo = mid + 1;
-    else hi = mid;
+    if (sorted_index[mid] < j)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   seg[j] = static_cast<int32_t>(lo);
 }
@@ -404,7 +419,8 @@ void layer_norm(const float* x, int64_t sx, float* y, int64_t sy, int64_t rows, 
 void group_norm(const float* x, float* y, int64_t B, int64_t C, int64_t S, int groups,
                 const float* g, const float* b, float eps, cudaStream_t s) {
   if (B * groups == 0) return;
-  k_group_norm<<<static_cast<unsigned>(B * groups), kThreads, 0, s>>>(x, y, C, S, groups, g, b, eps);
+  k_group_norm<<<static_cast<unsigned>(B * groups), kThreads, 0, s>>>(x, y, C, S, groups, g, b,
+                                                                      eps);
 }
 void gather_rows(const float* src, int64_t ss, const int32_t* index, float* out, int64_t so,
                  int64_t rows, int64_t cols, int32_t num_src, int32_t* bad, cudaStream_t s) {
@@ -419,8 +435,8 @@ void segment_reduce(const float* src, int64_t ss, const int32_t* perm, const int
   k_segment_reduce<<<blocks_for(rows_out * cols), kThreads, 0, s>>>(src, ss, perm, seg, out, so,
                                                                     rows_out, cols, op);
 }
-void scatter_add_rows(const float* src, int64_t cols, const int32_t* index, float* out,
-                      int64_t so, int64_t rows, cudaStream_t s) {
+void scatter_add_rows(const float* src, int64_t cols, const int32_t* index, float* out, int64_t so,
+                      int64_t rows, cudaStream_t s) {
   if (rows * cols == 0) return;
   k_scatter_add_rows<<<blocks_for(rows * cols), kThreads, 0, s>>>(src, cols, index, out, so, rows);
 }
@@ -428,7 +444,8 @@ void sparse_to_dense(const float* f, int64_t sf, const int32_t* coords, int64_t 
                      int64_t B, int64_t Z, int64_t Y, int64_t X, float* out, int32_t* bad,
                      cudaStream_t s) {
   if (n * C == 0) return;
-  k_sparse_to_dense<<<blocks_for(n * C), kThreads, 0, s>>>(f, sf, coords, n, C, B, Z, Y, X, out, bad);
+  k_sparse_to_dense<<<blocks_for(n * C), kThreads, 0, s>>>(f, sf, coords, n, C, B, Z, Y, X, out,
+                                                           bad);
 }
 void group_attention(const float* q, int64_t sq, const float* k, int64_t sk, const float* v,
                      int64_t sv, float* o, int64_t so, int64_t n, int64_t C, int heads,
@@ -454,10 +471,12 @@ void selective_scan(const float* u, int64_t su, const float* delta, int64_t sd,
   const unsigned blocks = static_cast<unsigned>((threads + 127) / 128);
   if (S <= 16)
     k_selective_scan<16><<<blocks, 128, 0, s>>>(u, su, delta, sd, delta_bias, A, Bm, sb, Cm, sc, D,
-                                                z, sz, out, so, n, Dn, S, group, reverse, accumulate);
+                                                z, sz, out, so, n, Dn, S, group, reverse,
+                                                accumulate);
   else
     k_selective_scan<64><<<blocks, 128, 0, s>>>(u, su, delta, sd, delta_bias, A, Bm, sb, Cm, sc, D,
-                                                z, sz, out, so, n, Dn, S, group, reverse, accumulate);
+                                                z, sz, out, so, n, Dn, S, group, reverse,
+                                                accumulate);
 }
 void token_shift_diff(const float* x, int64_t sx, float* y, int64_t sy, int64_t n, int64_t C,
                       int64_t group, cudaStream_t s) {

@@ -18,7 +18,7 @@
 #include "io/waymo/npy.hpp"
 #include "io/waymo/objects.hpp"
 #include "io/waymo/segment_reader.hpp"
-#if __has_include("adapters/point_file.hpp") && defined(LIDARDET_HAVE_PCL)
+#if __has_include("adapters/point_file.hpp") && defined(LIDARDET_HAVE_ADAPTERS)
 #include "adapters/point_file.hpp"
 #define LIDARDET_INFO_HAS_ADAPTERS 1
 #endif

@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "io/waymo/sim_bridge.hpp"
 #include "sim/kitti_writer.hpp"
 #include "sim/scene_config.hpp"
 #include "sim/sensor.hpp"
@@ -43,6 +44,7 @@ struct Options {
   double val_fraction = 0.5;
   int jobs = 1;
   std::string stats;
+  std::string format = "kitti";
 };
 
 void run(const Options& o) {
@@ -65,6 +67,17 @@ void run(const Options& o) {
       o.sensor == "waymo-top" ? "sim/scene_waymo.yaml" : "sim/scene.yaml";
   const std::string scene_path = o.config.empty() ? find_config(default_scene) : o.config;
   const sim::Simulator simulator(sim::load_sensor(sensor_path), sim::load_scene_config(scene_path));
+  if (o.format == "waymo") {
+    // One segment TFRecord of real v1 Frames (compressed range images, calibration, labels).
+    fs::create_directories(o.out);
+    const std::string ctx = "lidardet_sim_" + std::to_string(o.seed);
+    const std::string path = (fs::path(o.out) / waymo::segment_file_name(ctx)).string();
+    const auto n = waymo::write_simulated_segment(path, simulator, o.seed,
+                                                  static_cast<std::size_t>(o.frames), ctx);
+    std::fprintf(stderr, "wrote %zu %s frames to %s\n", n, o.sensor.c_str(), path.c_str());
+    return;
+  }
+  if (o.format != "kitti") throw Error("--format: expected kitti or waymo, got '" + o.format + "'");
   const sim::KittiDatasetWriter writer(o.out, simulator.sensor());
 
   cli::Progress progress(static_cast<std::size_t>(o.frames));
@@ -134,6 +147,9 @@ void setup(CLI::App& sub) {
   sub.add_option("--val-fraction", o->val_fraction, "Share of frames listed in val.txt")
       ->capture_default_str();
   sub.add_option("--jobs", o->jobs, "Worker threads (the output does not depend on it)")
+      ->capture_default_str();
+  sub.add_option("--format", o->format,
+                 "kitti (object layout) or waymo (a v1 TFRecord segment, for waymo-top)")
       ->capture_default_str();
   sub.add_option("--stats", o->stats,
                  "Also write points-per-object statistics (markdown) to this file");

@@ -1,7 +1,21 @@
-// Umbrella header for embedding lidardet.
+// Umbrella header for embedding lidardet: the core types and the stages an autonomous-driving
+// stack calls directly. Stage headers can also be included one by one ("voxel/...").
 #pragma once
+#include "checkpoint/checkpoint.hpp"
 #include "core/atomic_file.hpp"
 #include "core/box3d.hpp"
 #include "core/error.hpp"
 #include "core/geometry.hpp"
 #include "core/point_cloud.hpp"
+#include "eval/kitti_eval.hpp"
+#include "io/kitti_box.hpp"
+#include "io/kitti_calib.hpp"
+#include "io/kitti_dataset.hpp"
+#include "io/kitti_label.hpp"
+#include "io/kitti_velodyne.hpp"
+#include "models/model_config.hpp"
+#include "models/nms.hpp"
+#include "voxel/dynamic_voxelizer.hpp"
+#include "voxel/hard_voxelizer.hpp"
+#include "voxel/point_features.hpp"
+#include "window/window_sorter.hpp"

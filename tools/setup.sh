@@ -12,7 +12,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libyaml-cpp-dev                    # the core library
   libcli11-dev nlohmann-json3-dev libfmt-dev       # the CLI
-  zlib1g-dev libpng-dev libopenblas-dev            # Waymo range images, PNG output, GEMM
+  zlib1g-dev libdeflate-dev libpng-dev libopenblas-dev  # range images, PNG output, GEMM
   libgtest-dev libgmock-dev libbenchmark-dev       # tests and benchmarks
   libpcl-dev libopen3d-dev                         # optional adapters and baselines
   python3 python3-torch python3-numpy python3-yaml python3-pytest  # tools/ (PyTorch reference)

@@ -1,5 +1,5 @@
 // `lidardet eval kitti`: the KITTI object benchmark on folders of label files.
-// (`lidardet eval waymo` lives in cmd_eval_waymo.cpp.)
+// (`lidardet eval waymo` is not implemented yet.)
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>

@@ -1,98 +1,92 @@
-// `lidardet eval kitti` end to end: table, JSON, plots, and clear errors on bad input.
+// `lidardet eval kitti` end to end: the table, the JSON, the plots and bad input exiting 1.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include "common/test_paths.hpp"
 
-namespace fs = std::filesystem;
-using lidardet::test::cli_path;
-
 namespace {
-struct Run {
-  int code;
-  std::string out;
-};
+namespace fs = std::filesystem;
+const char* kCar =
+    "Car 0.00 0 0.20 500.00 100.00 540.00 200.00 1.50 1.60 3.90 0.00 1.60 20.00 0.10";
 
-Run run(const std::string& args) {
-  const std::string cmd = cli_path() + " " + args + " 2>&1";
-  Run r{0, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  r.code = pclose(p);
-  return r;
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
-const char* kGt =
-    "Car 0.00 0 -1.58 587.01 173.33 614.12 200.12 1.65 1.67 3.64 -0.65 1.71 46.70 -1.59\n"
-    "Pedestrian 0.00 0 0.21 423.17 173.67 433.17 224.03 1.60 0.52 0.76 -8.10 1.77 22.54 -0.15\n"
-    "DontCare -1 -1 -10 0.00 190.60 59.25 199.66 -1 -1 -1 -1000 -1000 -1000 -10\n";
-const char* kPred =
-    "Car -1 -1 -1.58 587.01 173.33 614.12 200.12 1.65 1.67 3.64 -0.65 1.71 46.70 -1.59 0.93\n"
-    "Pedestrian -1 -1 0.21 423.17 173.67 433.17 224.03 1.60 0.52 0.76 -8.10 1.77 22.54 -0.15 "
-    "0.71\n";
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
+// Runs the CLI with stdout and stderr into files; returns the exit status.
+int run(const std::string& args, const fs::path& dir) {
+  const std::string cmd = lidardet::test::cli_path() + " " + args + " >" +
+                          (dir / "out.txt").string() + " 2>" + (dir / "err.txt").string();
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-fs::path make_case(const std::string& name, const std::string& pred_line_2 = "") {
-  auto d = lidardet::test::temp_dir("eval_cli_" + name);
-  write(d / "gt" / "000000.txt", kGt);
-  write(d / "gt" / "000001.txt", kGt);
-  write(d / "pred" / "000000.txt", kPred);
-  write(d / "pred" / "000001.txt", pred_line_2.empty() ? kPred : pred_line_2);
+fs::path make_case(const std::string& name) {
+  const fs::path d = lidardet::test::temp_dir(name);
+  fs::create_directories(d / "gt");
+  fs::create_directories(d / "pred");
+  // Two frames, one car each, both detected exactly.
+  for (const char* id : {"000001", "000002"}) {
+    write(d / "gt" / (std::string(id) + ".txt"), std::string(kCar) + "\n");
+    write(d / "pred" / (std::string(id) + ".txt"), std::string(kCar) + " 0.9000\n");
+  }
   return d;
 }
 }  // namespace
 
-TEST(EvalCli, KittiPrintsTheOpenPCDetTableAndWritesJsonAndPlots) {
-  auto d = make_case("ok");
-  auto r = run("eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string() +
-               " --json " + (d / "r.json").string() + " --plot " + (d / "plots").string());
-  ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("Car AP@0.70, 0.70, 0.70:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Pedestrian AP_R40@0.50, 0.25, 0.25:"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("3d   AP:"), std::string::npos);
-  std::ifstream j(d / "r.json");
-  std::string json((std::istreambuf_iterator<char>(j)), {});
-  EXPECT_NE(json.find("\"Car_3d/moderate_R40\""), std::string::npos);
-  EXPECT_TRUE(fs::exists(d / "plots" / "Car_bev.svg"));
-  fs::remove_all(d);
+TEST(EvalCli, KittiPerfectPredictionsPrintTableJsonAndPlots) {
+  const fs::path d = make_case("eval_cli_ok");
+  const std::string args = "eval kitti --gt " + (d / "gt").string() + " --pred " +
+                           (d / "pred").string() + " --json " + (d / "r.json").string() +
+                           " --plot " + (d / "plots").string();
+  ASSERT_EQ(run(args, d), 0) << slurp(d / "err.txt");
+  const std::string out = slurp(d / "out.txt");
+  EXPECT_NE(out.find("Car AP@0.70, 0.70, 0.70:"), std::string::npos) << out;
+  // Two GT give two score thresholds (eval.md A6), so only precision[0..1] are 1 and the
+  // other 39 sample points are 0: R11 = 1/11 (points 0,4,..,40), R40 = 1/40 (points 1..40).
+  EXPECT_NE(out.find("3d   AP:9.0909, 9.0909, 9.0909"), std::string::npos) << out;
+  EXPECT_NE(out.find("3d   AP:2.5000, 2.5000, 2.5000"), std::string::npos) << out;
+  EXPECT_NE(slurp(d / "r.json").find("\"Car_3d/moderate_R40\": 2.5"), std::string::npos);
+  EXPECT_TRUE(fs::exists(d / "plots" / "Car_3d.svg"));
 }
 
-TEST(EvalCli, BadInputFailsNamingTheFileAndLine) {
-  struct Case {
-    std::string name, pred, expect;
-  } cases[] = {
-      {"malformed", "Car 1 2 3\n", "000001.txt:1"},
-      {"noscore",
-       "Car -1 -1 -1.58 587.01 173.33 614.12 200.12 1.65 1.67 3.64 -0.65 1.71 46.70 -1.59\n",
-       "score"},
-      {"nan", "Car -1 -1 -1.58 587 173 614 200 1.65 1.67 3.64 nan 1.71 46.70 -1.59 0.9\n",
-       "000001.txt:1"},
-      {"negative", "Car -1 -1 -1.58 587 173 614 200 1.65 -1.67 3.64 0 1.71 46.70 -1.59 0.9\n",
-       "negative"},
-  };
-  for (const auto& c : cases) {
-    auto d = make_case(c.name, c.pred);
-    auto r = run("eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string() +
-                 " --json " + (d / "r.json").string());
-    EXPECT_NE(r.code, 0) << c.name;
-    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.name << ": " << r.out;
-    EXPECT_FALSE(fs::exists(d / "r.json")) << c.name << ": no partial output";
-    fs::remove_all(d);
-  }
-  // A prediction for a frame that has no ground truth.
-  auto d = make_case("missing");
-  write(d / "pred" / "000007.txt", kPred);
-  auto r = run("eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string());
-  EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.out.find("000007"), std::string::npos) << r.out;
-  fs::remove_all(d);
+TEST(EvalCli, KittiMalformedLineExitsOneNamingFileAndLine) {
+  const fs::path d = make_case("eval_cli_bad");
+  write(d / "pred" / "000002.txt", std::string(kCar) + " 0.9\nCar 0 0\n");
+  const std::string args =
+      "eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string();
+  EXPECT_EQ(run(args, d), 1);
+  EXPECT_NE(slurp(d / "err.txt").find("000002.txt:2"), std::string::npos) << slurp(d / "err.txt");
+}
+
+TEST(EvalCli, KittiPredictionWithoutGroundTruthExitsOne) {
+  const fs::path d = make_case("eval_cli_nogt");
+  write(d / "pred" / "000003.txt", std::string(kCar) + " 0.9\n");
+  const std::string args =
+      "eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string();
+  EXPECT_EQ(run(args, d), 1);
+  EXPECT_NE(slurp(d / "err.txt").find("000003"), std::string::npos) << slurp(d / "err.txt");
+}
+
+TEST(EvalCli, KittiNegativeDimensionAndMissingScoreExitOne) {
+  const fs::path d = make_case("eval_cli_dims");
+  std::string neg = kCar;
+  neg.replace(neg.find("1.50 1.60 3.90"), 14, "1.50 -1.6 3.90");
+  write(d / "pred" / "000001.txt", neg + " 0.9\n");
+  const std::string args =
+      "eval kitti --gt " + (d / "gt").string() + " --pred " + (d / "pred").string();
+  EXPECT_EQ(run(args, d), 1);
+  EXPECT_NE(slurp(d / "err.txt").find("negative"), std::string::npos) << slurp(d / "err.txt");
+  write(d / "pred" / "000001.txt", std::string(kCar) + "\n");
+  EXPECT_EQ(run(args, d), 1);
+  EXPECT_NE(slurp(d / "err.txt").find("score"), std::string::npos) << slurp(d / "err.txt");
 }

@@ -340,7 +340,7 @@ WaymoEvalResult evaluate_waymo(const std::vector<waymo::WaymoObject>& gt,
   // Frames are evaluated in parallel in batches into per-frame slots, then merged in frame order:
   // sum_ha is a float sum, so its order is part of the result (eval.md §B3.5).
   const int threads = std::max(1, options.threads);
-  const std::size_t batch = 256;
+  const std::size_t batch = std::min<std::size_t>(256, frames.size());
   std::vector<Cell> slots(batch * cells);
   for (std::size_t begin = 0; begin < frames.size(); begin += batch) {
     const std::size_t end = std::min(frames.size(), begin + batch);

@@ -122,6 +122,8 @@ template double ModelConfig::as<double>(const YAML::Node&, const std::string&) c
 template int ModelConfig::as<int>(const YAML::Node&, const std::string&) const;
 template bool ModelConfig::as<bool>(const YAML::Node&, const std::string&) const;
 template std::string ModelConfig::as<std::string>(const YAML::Node&, const std::string&) const;
+template std::vector<int> ModelConfig::as<std::vector<int>>(const YAML::Node&,
+                                                            const std::string&) const;
 
 double ModelConfig::get_double(const std::string& k) const { return as<double>(require(k), k); }
 int ModelConfig::get_int(const std::string& k) const { return as<int>(require(k), k); }

@@ -1,0 +1,117 @@
+#include "models/bev_backbone.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace lidardet {
+
+BaseBevBackbone::BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, int64_t in) {
+  const std::string k = "MODEL.BACKBONE_2D.";
+  if (cfg.get_string(k + "NAME") != "BaseBEVBackbone")
+    throw Error(cfg.path + ": " + k + "NAME: '" + cfg.get_string(k + "NAME") +
+                "' is not supported yet (expected BaseBEVBackbone)");
+  auto ints = [&](const char* key) {
+    return cfg.as<std::vector<int>>(cfg.require(k + key), k + key);
+  };
+  const auto nums = ints("LAYER_NUMS"), strides = ints("LAYER_STRIDES"),
+             filters = ints("NUM_FILTERS"), upf = ints("NUM_UPSAMPLE_FILTERS");
+  const auto ups = cfg.get_doubles(k + "UPSAMPLE_STRIDES");
+  const YAML::Node eps_node = cfg.find(k + "BN_EPS");
+  const float eps = eps_node ? float(cfg.as<double>(eps_node, k + "BN_EPS")) : 1e-3f;
+  if (strides.size() != nums.size() || filters.size() != nums.size() || upf.size() != nums.size() ||
+      ups.size() != nums.size())
+    throw Error(cfg.path + ": " + k + ": LAYER_NUMS, LAYER_STRIDES, NUM_FILTERS, " +
+                "UPSAMPLE_STRIDES and NUM_UPSAMPLE_FILTERS need the same length");
+  int64_t cin = in;
+  for (std::size_t i = 0; i < nums.size(); ++i) {
+    const std::string p = "backbone_2d.blocks." + std::to_string(i) + ".";
+    std::vector<Conv> blk;
+    // Sequential: ZeroPad2d, Conv2d, BN, ReLU, then (Conv2d, BN, ReLU) x LAYER_NUMS.
+    for (int j = 0; j <= nums[i]; ++j) {
+      const int idx = j == 0 ? 1 : 1 + 3 * j;
+      const int64_t ci = j == 0 ? cin : filters[i];
+      Conv c;
+      c.out = filters[i];
+      c.stride = j == 0 ? strides[i] : 1;
+      std::tie(c.w, c.b) = wl.take_folded(p + std::to_string(idx) + ".weight", {c.out, ci, 3, 3},
+                                          "", p + std::to_string(idx + 1) + ".", eps);
+      blk.push_back(c);
+    }
+    blocks_.push_back(blk);
+    const std::string dp = "backbone_2d.deblocks." + std::to_string(i) + ".";
+    Conv d;
+    d.out = upf[i];
+    d.pad = 0;
+    if (ups[i] >= 1) {
+      const int s = int(std::lround(ups[i]));
+      d.stride = s;
+      d.transposed = true;
+      // ConvTranspose2d weight [Cin, Cout, s, s]: the BatchNorm scales dim 1.
+      nn::Tensor w = wl.take_host(dp + "0.weight", {filters[i], d.out, s, s});
+      nn::Tensor g = wl.take_host(dp + "1.weight", {d.out});
+      nn::Tensor be = wl.take_host(dp + "1.bias", {d.out});
+      nn::Tensor m = wl.take_host(dp + "1.running_mean", {d.out});
+      nn::Tensor v = wl.take_host(dp + "1.running_var", {d.out});
+      wl.ignore(dp + "1.num_batches_tracked");
+      nn::Tensor wf = nn::Tensor::empty({filters[i], d.out, s, s});
+      nn::Tensor bf = nn::Tensor::empty({d.out});
+      for (int64_t o = 0; o < d.out; ++o) {
+        const float scale = g.f32()[o] / std::sqrt(v.f32()[o] + eps);
+        bf.f32()[o] = be.f32()[o] - m.f32()[o] * scale;
+        for (int64_t c = 0; c < filters[i]; ++c)
+          for (int64_t q = 0; q < s * s; ++q) {
+            const int64_t at = (c * d.out + o) * s * s + q;
+            wf.f32()[at] = w.f32()[at] * scale;
+          }
+      }
+      d.w = wl.backend().upload(wf);
+      d.b = wl.backend().upload(bf);
+    } else {
+      const int s = int(std::lround(1.0 / ups[i]));
+      d.stride = s;
+      std::tie(d.w, d.b) =
+          wl.take_folded(dp + "0.weight", {d.out, filters[i], s, s}, "", dp + "1.", eps);
+    }
+    deblocks_.push_back(d);
+    out_channels_ += d.out;
+    cin = filters[i];
+  }
+}
+
+nn::Tensor BaseBevBackbone::forward(nn::Backend& be, const nn::Tensor& input,
+                                    const StageRecorder& rec) const {
+  if (input.dim(0) != 1) throw Error("BaseBEVBackbone: one sample at a time");
+  nn::Tensor x = input;
+  std::vector<nn::Tensor> ups;
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    for (const Conv& c : blocks_[i]) {
+      const int64_t H = (x.dim(2) + 2 - 3) / c.stride + 1, W = (x.dim(3) + 2 - 3) / c.stride + 1;
+      nn::Tensor y = be.alloc({1, c.out, H, W});
+      be.conv2d(x, c.w, c.b, c.stride, 1, y, nn::Act::ReLU);
+      x = y;
+    }
+    if (rec) rec("backbone_2d.blocks." + std::to_string(i), x);
+    const Conv& d = deblocks_[i];
+    const int64_t H = d.transposed ? x.dim(2) * d.stride : x.dim(2) / d.stride;
+    const int64_t W = d.transposed ? x.dim(3) * d.stride : x.dim(3) / d.stride;
+    nn::Tensor u = be.alloc({1, d.out, H, W});
+    if (d.transposed)
+      be.conv_transpose2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
+    else
+      be.conv2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
+    ups.push_back(u);
+  }
+  const int64_t H = ups[0].dim(2), W = ups[0].dim(3);
+  std::vector<nn::Tensor> parts;
+  for (const auto& u : ups) {
+    if (u.dim(2) != H || u.dim(3) != W)
+      throw Error("BaseBEVBackbone: the deblocks give maps of different sizes");
+    parts.push_back(u.reshape({u.dim(1), H * W}));
+  }
+  nn::Tensor out = be.alloc({out_channels_, H * W});
+  be.concat(parts, 0, out);
+  return out.reshape({1, out_channels_, H, W});
+}
+
+}  // namespace lidardet

@@ -1,0 +1,31 @@
+// OpenPCDet BaseBEVBackbone (lion.md §2.9): per level a strided 3x3 conv and LAYER_NUMS 3x3
+// convs (BatchNorm folded, ReLU), an up/down-sampling deblock per level, concatenated.
+#pragma once
+#include <vector>
+
+#include "models/model_config.hpp"
+#include "models/sparse_voxels.hpp"
+#include "nn/weights.hpp"
+
+namespace lidardet {
+
+class BaseBevBackbone {
+ public:
+  BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, int64_t in_channels);
+  // x [1, C, H, W] -> [1, sum(NUM_UPSAMPLE_FILTERS), H', W'].
+  nn::Tensor forward(nn::Backend& be, const nn::Tensor& x, const StageRecorder& rec) const;
+  int64_t out_channels() const { return out_channels_; }
+
+ private:
+  struct Conv {
+    nn::Tensor w, b;
+    int stride = 1, pad = 1;
+    int64_t out = 0;
+    bool transposed = false;
+  };
+  std::vector<std::vector<Conv>> blocks_;
+  std::vector<Conv> deblocks_;
+  int64_t out_channels_ = 0;
+};
+
+}  // namespace lidardet

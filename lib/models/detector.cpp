@@ -1,0 +1,272 @@
+#include "models/detector.hpp"
+
+#include <chrono>
+
+#include "checkpoint/checkpoint.hpp"
+#include "core/error.hpp"
+#include "models/anchor_head.hpp"
+#include "models/bev_backbone.hpp"
+#include "models/dynamic_vfe.hpp"
+#include "models/lion_backbone.hpp"
+#include "nn/cpu_backend.hpp"
+
+namespace lidardet {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::unique_ptr<nn::Backend> make_backend(DetectorBackend b) {
+  if (b == DetectorBackend::Cpu) return std::make_unique<nn::CpuBackend>();
+  throw Error(
+      "Detector: the CUDA backend is not wired into the detector yet (use the CPU backend)");
+}
+
+void check_supported(const ModelConfig& cfg) {
+  const std::string vfe = cfg.get_string("MODEL.VFE.NAME");
+  const std::string b3d = cfg.get_string("MODEL.BACKBONE_3D.NAME");
+  const std::string bev = cfg.get_string("MODEL.MAP_TO_BEV.NAME");
+  const std::string head = cfg.get_string("MODEL.DENSE_HEAD.NAME");
+  auto bad = [&](const std::string& key, const std::string& got, const std::string& want) {
+    throw Error(cfg.path + ": " + key + ": '" + got + "' is not supported by lidardet's " +
+                "detector yet (expected " + want + ")");
+  };
+  if (vfe != "DynamicVoxelVFE") bad("MODEL.VFE.NAME", vfe, "DynamicVoxelVFE");
+  if (b3d != "LION3DBackboneOneStride")
+    bad("MODEL.BACKBONE_3D.NAME", b3d, "LION3DBackboneOneStride");
+  if (bev != "HeightCompression") bad("MODEL.MAP_TO_BEV.NAME", bev, "HeightCompression");
+  if (head != "AnchorHeadSingle") bad("MODEL.DENSE_HEAD.NAME", head, "AnchorHeadSingle");
+}
+
+}  // namespace
+
+struct Detector::Impl {
+  ModelConfig cfg;
+  std::unique_ptr<nn::Backend> be;
+  std::string backend_name;
+  std::vector<std::string> class_names;
+  VoxelizerConfig vc;
+  std::unique_ptr<DynamicVoxelVfe> vfe;
+  std::unique_ptr<LionBackbone> backbone;
+  int64_t bev_channels = 0;
+  std::unique_ptr<BaseBevBackbone> bev;
+  std::unique_ptr<AnchorHead> head;
+  std::vector<StageTime> timings;
+
+  Impl(const ModelConfig& c, const std::string& weights, const DetectorOptions& o) : cfg(c) {
+    check_supported(cfg);
+    be = make_backend(o.backend);
+    backend_name = be->name();
+    class_names = cfg.get_strings("CLASS_NAMES");
+    vc = VoxelizerConfig::from_model_yaml(cfg.root, cfg.path);
+    nn::WeightMap wm = nn::WeightMap::from_checkpoint(load_checkpoint(weights));
+    wm.source = weights;
+    nn::WeightLoader wl(wm, *be);
+    vfe = std::make_unique<DynamicVoxelVfe>(wl, cfg, vc);
+    backbone = std::make_unique<LionBackbone>(wl, cfg, vc.grid);
+    bev_channels = cfg.get_int("MODEL.MAP_TO_BEV.NUM_BEV_FEATURES");
+    bev = std::make_unique<BaseBevBackbone>(wl, cfg, bev_channels);
+    head = std::make_unique<AnchorHead>(wl, cfg, bev->out_channels());
+    // global_step is a training counter OpenPCDet stores beside the weights.
+    wl.finish(o.allow_unexpected_keys, {"global_step"});
+  }
+
+  // What flows between stages.
+  struct State {
+    SparseVoxels sparse;
+    nn::Tensor dense;
+    AnchorHeadMaps maps;
+    std::vector<Box3D> boxes;
+  };
+
+  std::vector<std::string> names() const {
+    std::vector<std::string> n = {"vfe"};
+    for (std::size_t i = 0; i < backbone->num_stages(); ++i)
+      n.push_back("backbone_3d." + backbone->stage_name(i));
+    for (const char* s : {"map_to_bev", "backbone_2d", "dense_head", "post_processing"})
+      n.push_back(s);
+    return n;
+  }
+
+  std::size_t index_of(const std::string& name, bool first) const {
+    const auto n = names();
+    if (name == "backbone_3d") return first ? 1 : backbone->num_stages();
+    for (std::size_t i = 0; i < n.size(); ++i)
+      if (n[i] == name) return i;
+    std::string all;
+    for (const auto& s : n) all += " " + s;
+    throw Error("unknown stage '" + name + "' (stages:" + all + ", or backbone_3d)");
+  }
+
+  static const nn::Tensor& input(const std::map<std::string, nn::Tensor>& in,
+                                 const std::string& name, const std::string& stage) {
+    auto it = in.find(name);
+    if (it == in.end()) throw Error("stage " + stage + " needs the input tensor '" + name + "'");
+    return it->second;
+  }
+
+  // State before stage i, from recorded tensors.
+  State load_state(std::size_t i, const std::map<std::string, nn::Tensor>& in) {
+    nn::Backend& b = *be;
+    const auto n = names();
+    const std::string prev = n[i - 1];
+    State st;
+    if (i <= backbone->num_stages() + 1) {  // a backbone stage or map_to_bev: sparse input
+      const std::string f = prev == "vfe" ? "vfe.voxel_features" : prev + ".features";
+      const std::string c = prev == "vfe" ? "vfe.voxel_coords" : prev + ".indices";
+      const nn::Tensor& feats = input(in, f, n[i]);
+      const nn::Tensor& coords = input(in, c, n[i]);
+      if (feats.rank() != 2 || coords.rank() != 2 || coords.dim(1) != 4 ||
+          coords.dim(0) != feats.dim(0) || coords.dtype() != nn::DType::I32)
+        throw Error("stage " + n[i] + ": expected " + f + " [M, C] f32 and " + c + " [M, 4] i32");
+      st.sparse.shape = i <= backbone->num_stages() ? backbone->stage_shape(i - 1) : final_shape();
+      st.sparse.coords.assign(coords.i32(), coords.i32() + coords.numel());
+      for (int64_t r = 0; r < coords.dim(0); ++r)
+        for (int k = 0; k < 4; ++k) {
+          const int32_t v = st.sparse.coords[r * 4 + k];
+          const int64_t lim = k == 0 ? 1 : st.sparse.shape[k - 1];
+          if (v < 0 || v >= lim)
+            throw Error("stage " + n[i] + ": " + c + " row " + std::to_string(r) +
+                        " is outside the grid (batch 0, shape (Z, Y, X) = (" +
+                        std::to_string(st.sparse.shape[0]) + ", " +
+                        std::to_string(st.sparse.shape[1]) + ", " +
+                        std::to_string(st.sparse.shape[2]) + "))");
+        }
+      st.sparse.features = b.alloc(feats.shape());
+      b.copy(feats, st.sparse.features);
+    } else if (prev == "dense_head") {
+      for (auto [name, dst] :
+           {std::pair{"cls_preds", &st.maps.cls}, std::pair{"box_preds", &st.maps.box},
+            std::pair{"dir_cls_preds", &st.maps.dir}}) {
+        const nn::Tensor& t = input(in, std::string("dense_head.") + name, n[i]);
+        *dst = b.alloc(t.shape());
+        b.copy(t, *dst);
+      }
+    } else {
+      const nn::Tensor& t = input(in, prev, n[i]);
+      if (t.rank() != 4 || t.dim(0) != 1)
+        throw Error("stage " + n[i] + ": expected " + prev + " as [1, C, H, W]");
+      st.dense = b.alloc(t.shape());
+      b.copy(t, st.dense);
+    }
+    return st;
+  }
+
+  std::array<int64_t, 3> final_shape() const {
+    auto s = backbone->stage_shape(backbone->num_stages() - 1);
+    return s;  // linear_out keeps the shape of its input
+  }
+
+  void run_stage(std::size_t i, const PointCloud* cloud, State& st, const StageRecorder& rec) {
+    nn::Backend& b = *be;
+    const std::size_t nb = backbone->num_stages();
+    if (i == 0) {
+      if (!cloud) throw Error("stage vfe needs a point cloud");
+      st.sparse = vfe->forward(b, *cloud);
+      if (rec) {
+        rec("vfe.voxel_features", st.sparse.features);
+        rec("vfe.voxel_coords", index_tensor(b, st.sparse.coords, 4));
+      }
+    } else if (i <= nb) {
+      st.sparse = backbone->run_stage(i - 1, b, std::move(st.sparse));
+      record_sparse(b, rec, "backbone_3d." + backbone->stage_name(i - 1), st.sparse);
+    } else if (i == nb + 1) {
+      const SparseVoxels& x = st.sparse;
+      const int64_t C = x.features.dim(1), Z = x.shape[0];
+      if (C * Z != bev_channels)
+        throw Error(cfg.path + ": MODEL.MAP_TO_BEV.NUM_BEV_FEATURES is " +
+                    std::to_string(bev_channels) + " but the 3D backbone gives " +
+                    std::to_string(C) + " channels x " + std::to_string(Z) + " heights");
+      st.dense = b.alloc({1, C * Z, x.shape[1], x.shape[2]});
+      b.sparse_to_dense(x.features, index_tensor(b, x.coords, 4), st.dense);
+      if (rec) rec("map_to_bev", st.dense);
+    } else if (i == nb + 2) {
+      st.dense = bev->forward(b, st.dense, rec);
+      if (rec) rec("backbone_2d", st.dense);
+    } else if (i == nb + 3) {
+      st.maps = head->forward(b, st.dense);
+      if (rec) {
+        rec("dense_head.cls_preds", st.maps.cls);
+        rec("dense_head.box_preds", st.maps.box);
+        rec("dense_head.dir_cls_preds", st.maps.dir);
+      }
+    } else {
+      auto fm = [](const nn::Tensor& h) {
+        return FeatureMap{h.f32(), int(h.dim(1)), int(h.dim(2)), int(h.dim(3))};
+      };
+      const nn::Tensor hc = b.to_host(st.maps.cls), hb = b.to_host(st.maps.box),
+                       hd = b.to_host(st.maps.dir);
+      const DecodedBoxes all = decode_anchor_head(head->settings(), fm(hc), fm(hb), fm(hd));
+      st.boxes = anchor_head_post_process(head->settings(), all).boxes;
+    }
+  }
+
+  std::vector<Box3D> run_span(std::size_t from, std::size_t to, const PointCloud* cloud,
+                              const std::map<std::string, nn::Tensor>& in,
+                              const StageRecorder& rec) {
+    nn::Backend& b = *be;
+    b.arena().reset();
+    timings.clear();
+    State st = from == 0 ? State{} : load_state(from, in);
+    const auto n = names();
+    for (std::size_t i = from; i <= to; ++i) {
+      const auto t0 = Clock::now();
+      run_stage(i, cloud, st, rec);
+      b.synchronize();
+      const std::string group = n[i].starts_with("backbone_3d.") ? "backbone_3d" : n[i];
+      if (timings.empty() || timings.back().stage != group) timings.push_back({group, 0});
+      timings.back().ms += ms_since(t0);
+    }
+    return st.boxes;
+  }
+
+  std::vector<Box3D> run(const PointCloud& cloud, const StageRecorder& rec) {
+    return run_span(0, names().size() - 1, &cloud, {}, rec);
+  }
+};
+
+Detector::Detector(const std::string& config_path, const std::string& weights_path,
+                   DetectorOptions options)
+    : Detector(load_model_config(config_path), weights_path, options) {}
+
+Detector::Detector(const ModelConfig& config, const std::string& weights_path,
+                   DetectorOptions options)
+    : impl_(std::make_unique<Impl>(config, weights_path, options)) {}
+
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+
+std::vector<Box3D> Detector::detect(const PointCloud& cloud) { return impl_->run(cloud, {}); }
+
+std::vector<Box3D> Detector::detect(const PointCloud& cloud, const StageRecorder& recorder) {
+  return impl_->run(cloud, recorder);
+}
+
+std::vector<std::vector<Box3D>> Detector::detect_batch(const std::vector<PointCloud>& clouds) {
+  std::vector<std::vector<Box3D>> out;
+  out.reserve(clouds.size());
+  for (const auto& c : clouds) out.push_back(impl_->run(c, {}));
+  return out;
+}
+
+std::vector<std::string> Detector::stage_names() const { return impl_->names(); }
+
+std::vector<Box3D> Detector::run_stages(const std::string& from, const std::string& to,
+                                        const PointCloud* cloud,
+                                        const std::map<std::string, nn::Tensor>& inputs,
+                                        const StageRecorder& recorder) {
+  const std::size_t f = impl_->index_of(from, true), t = impl_->index_of(to, false);
+  if (f > t) throw Error("stage '" + from + "' comes after '" + to + "'");
+  return impl_->run_span(f, t, cloud, inputs, recorder);
+}
+
+const std::vector<StageTime>& Detector::last_timings() const { return impl_->timings; }
+const std::vector<std::string>& Detector::class_names() const { return impl_->class_names; }
+const std::string& Detector::backend_name() const { return impl_->backend_name; }
+
+}  // namespace lidardet

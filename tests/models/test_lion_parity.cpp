@@ -219,6 +219,7 @@ TEST_F(LionMambaAnchor, NmsKeepsTheSameBoxes) {
 }
 
 TEST_F(LionMambaAnchor, TimingsNameEveryStage) {
+  det_->detect(input_cloud(ref_->at("input.points")));  // other tests ran partial spans
   std::vector<std::string> stages;
   for (const auto& t : det_->last_timings()) {
     stages.push_back(t.stage);

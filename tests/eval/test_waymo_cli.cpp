@@ -61,7 +61,8 @@ TEST(WaymoCli, JsonInputsPrintTheOfficialLinesAndWriteJsonAndPlots) {
   std::ifstream in(d / "r.json");
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j["num_frames"], 1);
-  EXPECT_EQ(j["breakdowns"]["OBJECT_TYPE_TYPE_VEHICLE_LEVEL_2"]["AP"], 1.0);
+  // Twenty 0.05-wide trapezoids summed in float, as the official code does: 1 within 1e-6.
+  EXPECT_NEAR(j["breakdowns"]["OBJECT_TYPE_TYPE_VEHICLE_LEVEL_2"]["AP"].get<double>(), 1.0, 1e-6);
   EXPECT_EQ(j["breakdowns"]["OBJECT_TYPE_TYPE_PEDESTRIAN_LEVEL_2"]["fn"][0], 1);
   EXPECT_EQ(j["breakdowns"]["OBJECT_TYPE_TYPE_VEHICLE_LEVEL_1"]["recall"].size(), 101u);
   EXPECT_TRUE(fs::exists(d / "plots" / "TYPE_VEHICLE.svg"));

@@ -128,7 +128,7 @@ void BM_WaymoValEvaluate(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(eval::evaluate_waymo(d.gt, d.pred, opt));
   state.counters["frames"] = kWaymoFrames;
 }
-BENCHMARK(BM_WaymoValEvaluate)->Arg(2)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_WaymoValEvaluate)->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 void BM_WaymoValPairwiseIouBaseline(benchmark::State& state) {
   const auto& d = waymo_data();

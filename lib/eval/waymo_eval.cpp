@@ -72,7 +72,7 @@ int find_root(std::vector<int>& parent, int x) {
 // each component is solved by the alternating-tree Hungarian on its own rows and columns.
 void evaluate_shard(const std::vector<const Obj*>& preds, const std::vector<const Obj*>& gts,
                     const std::vector<Edge>& edges, const std::array<float, kWaymoNumCutoffs>& cut,
-                    Cell* out) {
+                    bool whole_matrix, Cell* out) {
   const int np = static_cast<int>(preds.size()), ng = static_cast<int>(gts.size());
   int gt_l1 = 0;
   for (const Obj* g : gts) gt_l1 += g->difficulty <= 1;
@@ -117,7 +117,37 @@ void evaluate_shard(const std::vector<const Obj*>& preds, const std::vector<cons
   std::vector<int> act;
   for (int k = 0; k < kWaymoNumCutoffs; ++k) {
     const float c = cut[k];
+    if (whole_matrix) {
+      // The official n x n problem over the whole subset (reference mode for the tests).
+      std::fill(match_col.begin(), match_col.end(), -1);
+      std::fill(gt_matched.begin(), gt_matched.end(), 0);
+      act.clear();
+      for (int r = 0; r < np; ++r)
+        if (scores[r] >= c) act.push_back(r);
+      const int nr = static_cast<int>(act.size()), n = std::max(nr, ng);
+      if (nr > 0 && ng > 0) {
+        std::vector<int> row_of(np, -1);
+        for (int i = 0; i < nr; ++i) row_of[act[i]] = i;
+        w.assign(static_cast<std::size_t>(n) * n, 0);
+        std::vector<const Edge*> at(static_cast<std::size_t>(n) * n, nullptr);
+        for (const Edge& e : edges)
+          if (row_of[e.row] >= 0) {
+            w[static_cast<std::size_t>(row_of[e.row]) * n + e.col] = e.weight;
+            at[static_cast<std::size_t>(row_of[e.row]) * n + e.col] = &e;
+          }
+        const auto assign = waymo_hungarian(w, n);
+        for (int i = 0; i < nr; ++i) {
+          const int j = assign[i];
+          const Edge* e = j < ng ? at[static_cast<std::size_t>(i) * n + j] : nullptr;
+          if (!e) continue;
+          match_col[e->row] = e->col;
+          match_ha[e->row] = e->ha;
+          gt_matched[e->col] = 1;
+        }
+      }
+    }
     for (Comp& comp : comps) {
+      if (whole_matrix) break;
       act.clear();
       for (int r : comp.rows)
         if (scores[r] >= c) act.push_back(r);
@@ -188,7 +218,7 @@ void evaluate_shard(const std::vector<const Obj*>& preds, const std::vector<cons
 }
 
 void evaluate_frame(const Frame& f, const std::vector<Shard>& shards,
-                    const std::array<float, kWaymoNumCutoffs>& cut, Cell* out) {
+                    const std::array<float, kWaymoNumCutoffs>& cut, bool whole_matrix, Cell* out) {
   for (int type = 1; type <= 4; ++type) {
     std::vector<const Obj*> P, G;
     for (const Obj& o : f.pred)
@@ -225,7 +255,7 @@ void evaluate_frame(const Frame& f, const std::vector<Shard>& shards,
       for (const Edge& e : all)
         if (prow[e.row] >= 0 && gcol[e.col] >= 0)
           edges.push_back({prow[e.row], gcol[e.col], e.weight, e.ha});
-      evaluate_shard(ps, gs, edges, cut, out + s * kWaymoNumCutoffs);
+      evaluate_shard(ps, gs, edges, cut, whole_matrix, out + s * kWaymoNumCutoffs);
     }
   }
 }
@@ -348,7 +378,8 @@ WaymoEvalResult evaluate_waymo(const std::vector<waymo::WaymoObject>& gt,
     std::atomic<std::size_t> next{begin};
     auto work = [&] {
       for (std::size_t i; (i = next.fetch_add(1)) < end;)
-        evaluate_frame(*frames[i], shards, cut, slots.data() + (i - begin) * cells);
+        evaluate_frame(*frames[i], shards, cut, options.whole_matrix_matching,
+                       slots.data() + (i - begin) * cells);
     };
     std::vector<std::thread> pool;
     for (int t = 1; t < threads && t < static_cast<int>(end - begin); ++t) pool.emplace_back(work);

@@ -18,6 +18,10 @@ enum class WaymoBreakdown { kObjectType, kRange };
 struct WaymoEvalOptions {
   int threads = 1;  // frames are evaluated in parallel; the merge is in frame order regardless
   std::vector<WaymoBreakdown> breakdowns = {WaymoBreakdown::kObjectType, WaymoBreakdown::kRange};
+  // Solve each (frame, shard, cutoff) as one n x n problem exactly as the official code does,
+  // instead of per connected component of the can-match graph (same optimum, much slower;
+  // differs only in which prediction wins an exact tie). A reference for tests.
+  bool whole_matrix_matching = false;
 };
 
 // One breakdown row, e.g. OBJECT_TYPE_TYPE_VEHICLE_LEVEL_2.

@@ -348,6 +348,24 @@ TEST(WaymoEval, OrderOfFramesAndThreadsChangeNothing) {
   expect_same(base, evaluate_waymo(gt2, pred2), false);
 }
 
+TEST(WaymoEval, ComponentMatchingAgreesWithTheWholeMatrixProcedure) {
+  std::vector<WaymoObject> gt, pred;
+  random_scene(gt, pred);
+  // Crowd the scene so that components with several candidates per row and column are common:
+  // every prediction gets a near twin, and pedestrians overlap their neighbours.
+  const std::size_t n = pred.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    auto p = pred[i];
+    p.box.x += 0.1;
+    p.score *= 0.9f;
+    pred.push_back(p);
+  }
+  const auto fast = evaluate_waymo(gt, pred);
+  WaymoEvalOptions whole;
+  whole.whole_matrix_matching = true;
+  expect_same(fast, evaluate_waymo(gt, pred, whole), false);
+}
+
 TEST(WaymoEval, BadInputIsAnErrorNamingFileAndRecord) {
   std::vector<WaymoObject> gt = {obj(WaymoType::kVehicle, 10)};
   auto nan = gt;

@@ -51,7 +51,7 @@ std::vector<Box3D> generate_anchors(const AnchorHeadSettings& s, int height, int
 }
 
 DecodedBoxes decode_anchor_head(const AnchorHeadSettings& s, const FeatureMap& cls,
-                                const FeatureMap& box, const FeatureMap& dir) {
+                                const FeatureMap& box, const FeatureMap& dir, double min_score) {
   const int a = anchors_per_cell(s);
   const int k = static_cast<int>(s.classes.size());
   const int bins = s.num_dir_bins;
@@ -63,20 +63,28 @@ DecodedBoxes decode_anchor_head(const AnchorHeadSettings& s, const FeatureMap& c
                 std::to_string(a * 7) + "/" + std::to_string(a * bins));
   if (box.height != cls.height || box.width != cls.width)
     throw Error("AnchorHead: cls and box maps differ in size");
-  const auto anchors = generate_anchors(s, cls.height, cls.width);
+  // One row of anchors (the cell's A anchors at x = 0, y = 0) plus the cell spacing: the same
+  // arithmetic as generate_anchors, without building a Box3D per anchor of the map.
+  const auto cell = generate_anchors(s, 2, 2);  // the first A are the cell at (0, 0)
+  const double xr = s.range[3] - s.range[0], yr = s.range[4] - s.range[1];
+  const double xs = s.align_center ? xr / cls.width : xr / (cls.width - 1);
+  const double ys = s.align_center ? yr / cls.height : yr / (cls.height - 1);
+  const double x0 = s.range[0] + (s.align_center ? xs / 2 : 0.0);
+  const double y0 = s.range[1] + (s.align_center ? ys / 2 : 0.0);
   const double period = 2.0 * std::numbers::pi / bins;
   DecodedBoxes out;
-  out.boxes.reserve(anchors.size());
-  out.scores.reserve(anchors.size());
-  out.labels.reserve(anchors.size());
   for (int y = 0; y < cls.height; ++y)
     for (int x = 0; x < cls.width; ++x)
       for (int j = 0; j < a; ++j) {
-        const Box3D& an = anchors[(static_cast<std::size_t>(y) * cls.width + x) * a + j];
+        Box3D an = cell[j];
+        an.x = x0 + x * xs;
+        an.y = y0 + y * ys;
         int best = 0;
         float best_logit = cls.at(j * k, y, x);
         for (int c = 1; c < k; ++c)
           if (float v = cls.at(j * k + c, y, x); v > best_logit) best_logit = v, best = c;
+        const auto score = static_cast<float>(sigmoid(best_logit));
+        if (score < min_score) continue;
         double t[7];
         for (int i = 0; i < 7; ++i) t[i] = box.at(j * 7 + i, y, x);
         const double diag = std::sqrt(an.l * an.l + an.w * an.w);
@@ -98,7 +106,7 @@ DecodedBoxes decode_anchor_head(const AnchorHeadSettings& s, const FeatureMap& c
         }
         b.yaw = r;
         b.label = s.classes[best].name;
-        b.score = static_cast<float>(sigmoid(best_logit));
+        b.score = score;
         out.boxes.push_back(b);
         out.scores.push_back(b.score);
         out.labels.push_back(best);

@@ -38,9 +38,12 @@ struct DecodedBoxes {
 std::vector<Box3D> generate_anchors(const AnchorHeadSettings& s, int height, int width);
 
 // Decodes raw head outputs (cls: A*K channels, box: A*7, dir: A*bins; A anchors per cell,
-// K classes) into every anchor's box, score (sigmoid, max over classes) and label.
+// K classes) into every anchor's box, score (sigmoid, max over classes) and label. Anchors
+// scoring below `min_score` are left out (the detector passes the score threshold, so that only
+// candidates are decoded; order and values of the rest are unchanged).
 DecodedBoxes decode_anchor_head(const AnchorHeadSettings& s, const FeatureMap& cls,
-                                const FeatureMap& box, const FeatureMap& dir);
+                                const FeatureMap& box, const FeatureMap& dir,
+                                double min_score = -1.0);
 
 // Score threshold (>=), top pre_max, rotated NMS, first post_max: the final detections.
 DecodedBoxes anchor_head_post_process(const AnchorHeadSettings& s, const DecodedBoxes& all);

@@ -200,7 +200,8 @@ struct Detector::Impl {
       };
       const nn::Tensor hc = b.to_host(st.maps.cls), hb = b.to_host(st.maps.box),
                        hd = b.to_host(st.maps.dir);
-      const DecodedBoxes all = decode_anchor_head(head->settings(), fm(hc), fm(hb), fm(hd));
+      const DecodedBoxes all = decode_anchor_head(head->settings(), fm(hc), fm(hb), fm(hd),
+                                                  head->settings().score_threshold);
       st.boxes = anchor_head_post_process(head->settings(), all).boxes;
     }
   }

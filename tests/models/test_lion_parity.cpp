@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <thread>
 
 #include "checkpoint/checkpoint.hpp"
@@ -93,39 +94,49 @@ std::vector<float> head_layout(const Host& h) {
   return out;
 }
 
-class LionMambaAnchor : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ref_ = new std::map<std::string, Host>(reference("lion_mamba_anchor"));
-    det_ = new Detector(fixture("lion_mamba_anchor", "yaml"),
-                        fixture("lion_mamba_anchor", "weights.safetensors"));
-    run_ = new Traced(run(*det_, input_cloud(ref_->at("input.points"))));
-  }
-  static void TearDownTestSuite() {
-    delete run_;
-    delete det_;
-    delete ref_;
-  }
-  static std::map<std::string, Host>* ref_;
-  static Detector* det_;
-  static Traced* run_;
+struct Ctx {
+  std::map<std::string, Host> ref;
+  std::unique_ptr<Detector> det;
+  Traced run;
 };
-std::map<std::string, Host>* LionMambaAnchor::ref_ = nullptr;
-Detector* LionMambaAnchor::det_ = nullptr;
-Traced* LionMambaAnchor::run_ = nullptr;
 
-TEST_F(LionMambaAnchor, ChainedFromThePointsEveryStageMatchesWithin1e3) {
-  const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"vfe.voxel_features", "vfe.voxel_features"},
-      {"backbone_3d.linear_1.features", "backbone_3d.linear_1.features"},
-      {"backbone_3d.dow1.features", "backbone_3d.dow1.features"},
-      {"backbone_3d.linear_2.features", "backbone_3d.linear_2.features"},
-      {"backbone_3d.dow2.features", "backbone_3d.dow2.features"},
-      {"backbone_3d.linear_out.features", "backbone_3d.linear_out.features"},
-      {"map_to_bev", "map_to_bev"},
-      {"backbone_2d.blocks.0", "backbone_2d.blocks.0"},
-      {"backbone_2d.blocks.1", "backbone_2d.blocks.1"},
-      {"backbone_2d", "backbone_2d"}};
+// One detector and one traced run per fixture model, shared by that model's tests.
+Ctx& ctx(const std::string& model) {
+  static std::map<std::string, std::unique_ptr<Ctx>> cache;
+  auto& c = cache[model];
+  if (!c) {
+    c = std::make_unique<Ctx>();
+    c->ref = reference(model);
+    c->det =
+        std::make_unique<Detector>(fixture(model, "yaml"), fixture(model, "weights.safetensors"));
+    c->run = run(*c->det, input_cloud(c->ref.at("input.points")));
+  }
+  return *c;
+}
+
+// LION anchor-head fixtures: LION-Mamba (2 blocks) and LION-RWKV (1 block, 2 heads).
+class AnchorParity : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    Ctx& c = ctx(GetParam());
+    ref_ = &c.ref;
+    det_ = c.det.get();
+    run_ = &c.run;
+  }
+  std::map<std::string, Host>* ref_ = nullptr;
+  Detector* det_ = nullptr;
+  Traced* run_ = nullptr;
+};
+
+TEST_P(AnchorParity, ChainedFromThePointsEveryStageMatchesWithin1e3) {
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"vfe.voxel_features", "vfe.voxel_features"}};
+  for (const auto& n : det_->stage_names())
+    if (n.starts_with("backbone_3d.")) pairs.push_back({n + ".features", n + ".features"});
+  ASSERT_GE(pairs.size(), 4u);
+  for (const char* n :
+       {"map_to_bev", "backbone_2d.blocks.0", "backbone_2d.blocks.1", "backbone_2d"})
+    pairs.push_back({n, n});
   for (const auto& [ours, theirs] : pairs) {
     SCOPED_TRACE(ours);
     ASSERT_TRUE(run_->stages.count(ours)) << "stage not recorded";
@@ -145,14 +156,17 @@ nn::Tensor nchw_head(const Host& ref, int64_t H, int64_t W) {
   return t;
 }
 
-TEST_F(LionMambaAnchor, EachStageFedTheReferenceInputMatchesWithin1e4) {
+TEST_P(AnchorParity, EachStageFedTheReferenceInputMatchesWithin1e4) {
   std::map<std::string, nn::Tensor> in;
   for (const auto& [name, h] : *ref_) in[name] = h.tensor();
   const int64_t H = ref_->at("backbone_2d").shape[2], W = ref_->at("backbone_2d").shape[3];
   for (const std::string n : {"cls_preds", "box_preds", "dir_cls_preds"})
     in["dense_head." + n] = nchw_head(ref_->at("head." + n), H, W);
   const auto names = det_->stage_names();
-  ASSERT_EQ(names.size(), 10u);  // vfe, 5 backbone_3d stages, bev, 2d, head, post
+  int blocks = 0;
+  while (ref_->count("backbone_3d.linear_" + std::to_string(blocks + 1) + ".features")) ++blocks;
+  // vfe, (LIONBlock + dow) per block, linear_out, bev, 2d, head, post
+  ASSERT_EQ(names.size(), std::size_t(2 * blocks + 6));
   for (std::size_t i = 1; i + 1 < names.size(); ++i) {
     SCOPED_TRACE(names[i]);
     std::map<std::string, Host> got;
@@ -178,10 +192,11 @@ TEST_F(LionMambaAnchor, EachStageFedTheReferenceInputMatchesWithin1e4) {
   EXPECT_EQ(boxes.size(), std::size_t(ref_->at("post.boxes").shape[0]));
 }
 
-TEST_F(LionMambaAnchor, VoxelCoordinatesMatchExactly) {
-  for (const std::string n : {"vfe.voxel_coords", "backbone_3d.linear_1.indices",
-                              "backbone_3d.dow1.indices", "backbone_3d.linear_2.indices",
-                              "backbone_3d.dow2.indices", "backbone_3d.linear_out.indices"}) {
+TEST_P(AnchorParity, VoxelCoordinatesMatchExactly) {
+  std::vector<std::string> names = {"vfe.voxel_coords"};
+  for (const auto& n : det_->stage_names())
+    if (n.starts_with("backbone_3d.")) names.push_back(n + ".indices");
+  for (const std::string& n : names) {
     SCOPED_TRACE(n);
     ASSERT_TRUE(run_->stages.count(n));
     EXPECT_EQ(run_->stages.at(n).shape, ref_->at(n).shape);
@@ -189,7 +204,7 @@ TEST_F(LionMambaAnchor, VoxelCoordinatesMatchExactly) {
   }
 }
 
-TEST_F(LionMambaAnchor, HeadOutputsMatchTheReference) {
+TEST_P(AnchorParity, HeadOutputsMatchTheReference) {
   for (const std::string n : {"cls_preds", "box_preds", "dir_cls_preds"}) {
     SCOPED_TRACE(n);
     const Host& a = run_->stages.at("dense_head." + n);
@@ -199,7 +214,7 @@ TEST_F(LionMambaAnchor, HeadOutputsMatchTheReference) {
   }
 }
 
-TEST_F(LionMambaAnchor, NmsKeepsTheSameBoxes) {
+TEST_P(AnchorParity, NmsKeepsTheSameBoxes) {
   const Host& boxes = ref_->at("post.boxes");
   const Host& scores = ref_->at("post.scores");
   const Host& labels = ref_->at("post.labels");
@@ -218,7 +233,7 @@ TEST_F(LionMambaAnchor, NmsKeepsTheSameBoxes) {
   }
 }
 
-TEST_F(LionMambaAnchor, TimingsNameEveryStage) {
+TEST_P(AnchorParity, TimingsNameEveryStage) {
   det_->detect(input_cloud(ref_->at("input.points")));  // other tests ran partial spans
   std::vector<std::string> stages;
   for (const auto& t : det_->last_timings()) {
@@ -229,8 +244,9 @@ TEST_F(LionMambaAnchor, TimingsNameEveryStage) {
                                               "dense_head", "post_processing"}));
 }
 
-TEST_F(LionMambaAnchor, DeterministicAndIndependentInstancesRunConcurrently) {
+TEST_P(AnchorParity, DeterministicAndIndependentInstancesRunConcurrently) {
   const PointCloud cloud = input_cloud(ref_->at("input.points"));
+  if (GetParam() != "lion_mamba_anchor") GTEST_SKIP() << "one model is enough for this";
   Detector a(fixture("lion_mamba_anchor", "yaml"),
              fixture("lion_mamba_anchor", "weights.safetensors"));
   Detector b(fixture("lion_mamba_anchor", "yaml"),
@@ -247,6 +263,9 @@ TEST_F(LionMambaAnchor, DeterministicAndIndependentInstancesRunConcurrently) {
   EXPECT_EQ(batch[0], run_->boxes);
   EXPECT_EQ(batch[1], run_->boxes);
 }
+
+INSTANTIATE_TEST_SUITE_P(Lion, AnchorParity,
+                         ::testing::Values("lion_mamba_anchor", "lion_rwkv_anchor"));
 
 TEST(DetectorErrors, WrongWeightsListEveryBadKeyInOneError) {
   // The RWKV fixture's weights do not fit the Mamba config: one error naming the problems.

@@ -1,5 +1,6 @@
-// OpenPCDet BaseBEVBackbone (lion.md §2.9): per level a strided 3x3 conv and LAYER_NUMS 3x3
-// convs (BatchNorm folded, ReLU), an up/down-sampling deblock per level, concatenated.
+// OpenPCDet BaseBEVBackbone and BaseBEVResBackbone (lion.md §2.9): per level a strided 3x3 conv and
+// LAYER_NUMS 3x3 convs (BatchNorm folded, ReLU), an up/down-sampling deblock per level,
+// concatenated.
 #pragma once
 #include <vector>
 
@@ -23,7 +24,15 @@ class BaseBevBackbone {
     int64_t out = 0;
     bool transposed = false;
   };
+  // BaseBEVResBackbone: relu(bn2(conv2(relu(bn1(conv1(x))))) + identity), identity through a
+  // 1x1 conv + BN on the first unit of each level.
+  struct ResUnit {
+    Conv conv1, conv2, down;
+    bool has_down = false;
+  };
+  bool residual_ = false;
   std::vector<std::vector<Conv>> blocks_;
+  std::vector<std::vector<ResUnit>> res_blocks_;
   std::vector<Conv> deblocks_;
   int64_t out_channels_ = 0;
 };

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "models/anchor_head.hpp"
 #include "models/bev_backbone.hpp"
+#include "models/center_head.hpp"
 #include "models/dynamic_vfe.hpp"
 #include "models/lion_backbone.hpp"
 #include "nn/cpu_backend.hpp"
@@ -39,7 +40,8 @@ void check_supported(const ModelConfig& cfg) {
   if (b3d != "LION3DBackboneOneStride")
     bad("MODEL.BACKBONE_3D.NAME", b3d, "LION3DBackboneOneStride");
   if (bev != "HeightCompression") bad("MODEL.MAP_TO_BEV.NAME", bev, "HeightCompression");
-  if (head != "AnchorHeadSingle") bad("MODEL.DENSE_HEAD.NAME", head, "AnchorHeadSingle");
+  if (head != "AnchorHeadSingle" && head != "CenterHead")
+    bad("MODEL.DENSE_HEAD.NAME", head, "AnchorHeadSingle or CenterHead");
 }
 
 }  // namespace
@@ -54,7 +56,8 @@ struct Detector::Impl {
   std::unique_ptr<LionBackbone> backbone;
   int64_t bev_channels = 0;
   std::unique_ptr<BaseBevBackbone> bev;
-  std::unique_ptr<AnchorHead> head;
+  std::unique_ptr<AnchorHead> head;         // AnchorHeadSingle, or
+  std::unique_ptr<CenterHead> center_head;  // CenterHead
   std::vector<StageTime> timings;
 
   Impl(const ModelConfig& c, const std::string& weights, const DetectorOptions& o) : cfg(c) {
@@ -70,7 +73,10 @@ struct Detector::Impl {
     backbone = std::make_unique<LionBackbone>(wl, cfg, vc.grid);
     bev_channels = cfg.get_int("MODEL.MAP_TO_BEV.NUM_BEV_FEATURES");
     bev = std::make_unique<BaseBevBackbone>(wl, cfg, bev_channels);
-    head = std::make_unique<AnchorHead>(wl, cfg, bev->out_channels());
+    if (cfg.get_string("MODEL.DENSE_HEAD.NAME") == "CenterHead")
+      center_head = std::make_unique<CenterHead>(wl, cfg, bev->out_channels(), o.corrected_nms);
+    else
+      head = std::make_unique<AnchorHead>(wl, cfg, bev->out_channels());
     // global_step is a training counter OpenPCDet stores beside the weights.
     wl.finish(o.allow_unexpected_keys, {"global_step"});
   }
@@ -80,6 +86,7 @@ struct Detector::Impl {
     SparseVoxels sparse;
     nn::Tensor dense;
     AnchorHeadMaps maps;
+    std::map<std::string, nn::Tensor> center_maps;
     std::vector<Box3D> boxes;
   };
 
@@ -138,6 +145,12 @@ struct Detector::Impl {
         }
       st.sparse.features = b.alloc(feats.shape());
       b.copy(feats, st.sparse.features);
+    } else if (prev == "dense_head" && center_head) {
+      for (const auto& name : center_head->outputs()) {
+        const nn::Tensor& t = input(in, "dense_head." + name, n[i]);
+        st.center_maps[name] = b.alloc(t.shape());
+        b.copy(t, st.center_maps[name]);
+      }
     } else if (prev == "dense_head") {
       for (auto [name, dst] :
            {std::pair{"cls_preds", &st.maps.cls}, std::pair{"box_preds", &st.maps.box},
@@ -187,6 +200,10 @@ struct Detector::Impl {
     } else if (i == nb + 2) {
       st.dense = bev->forward(b, st.dense, rec);
       if (rec) rec("backbone_2d", st.dense);
+    } else if (i == nb + 3 && center_head) {
+      st.center_maps = center_head->forward(b, st.dense);
+      if (rec)
+        for (const auto& [name, t] : st.center_maps) rec("dense_head." + name, t);
     } else if (i == nb + 3) {
       st.maps = head->forward(b, st.dense);
       if (rec) {
@@ -194,6 +211,19 @@ struct Detector::Impl {
         rec("dense_head.box_preds", st.maps.box);
         rec("dense_head.dir_cls_preds", st.maps.dir);
       }
+    } else if (center_head) {
+      std::map<std::string, nn::Tensor> host;
+      for (const auto& [name, t] : st.center_maps) host[name] = b.to_host(t);
+      auto fm = [&](const char* name) {
+        auto it = host.find(name);
+        if (it == host.end()) return FeatureMap{};
+        const nn::Tensor& h = it->second;
+        return FeatureMap{h.f32(), int(h.dim(1)), int(h.dim(2)), int(h.dim(3))};
+      };
+      const CenterHeadOutputs outs{fm("hm"),  fm("center"), fm("center_z"),
+                                   fm("dim"), fm("rot"),    fm("iou")};
+      const DecodedBoxes cand = decode_center_head(center_head->settings(), outs);
+      st.boxes = center_head_post_process(center_head->settings(), cand).boxes;
     } else {
       auto fm = [](const nn::Tensor& h) {
         return FeatureMap{h.f32(), int(h.dim(1)), int(h.dim(2)), int(h.dim(3))};

@@ -48,11 +48,13 @@ std::map<std::string, Host> reference(const std::string& model) {
 }
 
 PointCloud input_cloud(const Host& points) {
-  // Rows (batch, x, y, z, intensity).
-  PointCloud cloud;
+  // Rows (batch, x, y, z, intensity[, elongation]).
   const std::size_t n = points.shape[0], w = points.shape[1];
+  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
+  ch.resize(w - 1);
+  PointCloud cloud(ch);
   for (std::size_t i = 0; i < n; ++i)
-    cloud.push_back(std::span<const float>(&points.v[i * w + 1], 4));
+    cloud.push_back(std::span<const float>(&points.v[i * w + 1], w - 1));
   return cloud;
 }
 
@@ -266,6 +268,74 @@ TEST_P(AnchorParity, DeterministicAndIndependentInstancesRunConcurrently) {
 
 INSTANTIATE_TEST_SUITE_P(Lion, AnchorParity,
                          ::testing::Values("lion_mamba_anchor", "lion_rwkv_anchor"));
+
+// LION-Mamba with the Waymo-style CenterHead (BaseBEVResBackbone, IoU rectification, the
+// mmdet3d multi-class NMS with the reference's box quirk).
+class CenterParity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Ctx& c = ctx("lion_mamba_center");
+    ref_ = &c.ref;
+    det_ = c.det.get();
+    run_ = &c.run;
+  }
+  std::map<std::string, Host>* ref_ = nullptr;
+  Detector* det_ = nullptr;
+  Traced* run_ = nullptr;
+};
+
+TEST_F(CenterParity, EachStageFedTheReferenceInputMatchesWithin1e4) {
+  std::map<std::string, nn::Tensor> in;
+  for (const auto& [name, h] : *ref_) {
+    in[name] = h.tensor();
+    if (name.starts_with("head.0.")) in["dense_head." + name.substr(7)] = h.tensor();
+  }
+  const auto names = det_->stage_names();
+  int compared = 0;
+  for (std::size_t i = 1; i + 1 < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    std::map<std::string, Host> got;
+    det_->run_stages(names[i], names[i], nullptr, in,
+                     [&](const std::string& name, const nn::Tensor& t) {
+                       if (t.dtype() == nn::DType::F32) got[name] = {t.shape(), t.to_vector()};
+                     });
+    for (const auto& [name, h] : got) {
+      const std::string ref_name =
+          name.starts_with("dense_head.") ? "head.0." + name.substr(11) : name;
+      if (!ref_->count(ref_name)) continue;
+      SCOPED_TRACE(name);
+      ASSERT_EQ(h.v.size(), ref_->at(ref_name).v.size());
+      EXPECT_LE(rel_error(h.v, ref_->at(ref_name).v), 1e-4);
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 16);  // 5 backbone_3d + bev + 4 backbone_2d + 6 head maps
+  const auto boxes = det_->run_stages("post_processing", "post_processing", nullptr, in, {});
+  EXPECT_EQ(boxes.size(), std::size_t(ref_->at("post.boxes").shape[0]));
+}
+
+TEST_F(CenterParity, ChainedFromThePointsKeepsTheReferenceBoxes) {
+  for (const std::string n : {"backbone_3d.linear_out.features", "map_to_bev", "backbone_2d"}) {
+    SCOPED_TRACE(n);
+    EXPECT_LE(rel_error(run_->stages.at(n).v, ref_->at(n).v), 1e-3);
+  }
+  const Host& boxes = ref_->at("post.boxes");
+  const Host& scores = ref_->at("post.scores");
+  const Host& labels = ref_->at("post.labels");
+  const auto& ours = run_->boxes;
+  ASSERT_EQ(ours.size(), std::size_t(boxes.shape[0]));
+  ASSERT_GT(ours.size(), 1u);
+  const std::vector<std::string> names = {"Vehicle", "Pedestrian", "Cyclist"};
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    SCOPED_TRACE(i);
+    const float* r = &boxes.v[i * 7];
+    const double got[7] = {ours[i].x, ours[i].y, ours[i].z,  ours[i].l,
+                           ours[i].w, ours[i].h, ours[i].yaw};
+    for (int k = 0; k < 7; ++k) EXPECT_NEAR(got[k], r[k], 1e-3 * (1 + std::fabs(r[k])));
+    EXPECT_NEAR(ours[i].score, scores.v[i], 1e-4);
+    EXPECT_EQ(ours[i].label, names.at(int(labels.v[i]) - 1));
+  }
+}
 
 TEST(DetectorErrors, WrongWeightsListEveryBadKeyInOneError) {
   // The RWKV fixture's weights do not fit the Mamba config: one error naming the problems.

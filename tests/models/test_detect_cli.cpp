@@ -4,8 +4,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "checkpoint/checkpoint.hpp"
 #include "common/test_paths.hpp"
@@ -121,6 +121,33 @@ TEST(DetectCli, DefaultModelOnARealKittiRootWritesCameraLabelsWithScores) {
   const auto j = nlohmann::json::parse(read_text(dir / "out" / "json" / "000000.json"));
   EXPECT_EQ(int(j["boxes"].size()), n);  // the same detections in both files
   EXPECT_NE(read_text(dir / "log").find("AP"), std::string::npos);  // --eval printed AP
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BenchDetectCli, WritesTheMedianOfEveryStageAsJson) {
+  REQUIRE_CLI();
+  const fs::path dir = test::temp_dir("bench_detect");
+  const fs::path frame = fixture_frame(dir / "in");
+  ASSERT_EQ(run_cli("bench detect --config " + kFix + "yaml --weights " + kFix +
+                        "weights.safetensors --input " + frame.string() +
+                        " --repeat 3 --warmup 0 --json " + (dir / "b.json").string(),
+                    dir / "log"),
+            0)
+      << read_text(dir / "log");
+  const auto j = nlohmann::json::parse(read_text(dir / "b.json"));
+  for (const char* s :
+       {"vfe", "backbone_3d", "map_to_bev", "backbone_2d", "dense_head", "post_processing"})
+    EXPECT_GE(j["stages_ms"][s].get<double>(), 0.0) << s;
+  double sum = 0;
+  for (const auto& [k, v] : j["stages_ms"].items()) sum += v.get<double>();
+  EXPECT_GT(j["end_to_end_ms"].get<double>(), 0.0);
+  // Medians of parts need not add up exactly, but the whole cannot be far below them.
+  EXPECT_GE(j["end_to_end_ms"].get<double>(), 0.5 * sum);
+  EXPECT_EQ(j["repeat"].get<int>(), 3);
   fs::remove_all(dir);
 }
 

@@ -360,3 +360,35 @@ TEST(DetectorErrors, CudaBackendIsAClearError) {
 }
 
 }  // namespace
+
+namespace {
+
+// The official full-size configs build the whole graph: with weights of another size, the
+// Detector gets as far as checking keys and reports shape/missing keys (not an unsupported
+// module or a config error).
+TEST(OfficialConfigs, LionKittiGraphsBuildUpToTheWeightCheck) {
+  for (const std::string c : {"lion_mamba_kitti", "lion_rwkv_kitti", "lion_mamba_waymo"}) {
+    SCOPED_TRACE(c);
+    try {
+      Detector d(test::source_dir() + "/configs/" + c + ".yaml",
+                 fixture("lion_mamba_anchor", "weights.safetensors"));
+      FAIL() << "fixture weights accepted for a full-size config";
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("missing"), std::string::npos) << m.substr(0, 300);
+      EXPECT_EQ(m.find("not supported"), std::string::npos) << m.substr(0, 300);
+    }
+  }
+}
+
+TEST(OfficialConfigs, FlatFormerIsAClearUnsupportedError) {
+  try {
+    Detector d(test::source_dir() + "/configs/flatformer_waymo.yaml",
+               fixture("flatformer_center", "weights.safetensors"));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace

@@ -17,6 +17,7 @@
 #include "io/kitti_velodyne.hpp"
 #include "models/default_model.hpp"
 #include "models/detector.hpp"
+#include "models/npz.hpp"
 #ifdef LIDARDET_HAVE_ADAPTERS
 #include "adapters/point_file.hpp"
 #endif
@@ -36,10 +37,27 @@ std::vector<std::string> model_roots() {
 bool point_file(const fs::path& p) {
   std::string e = p.extension().string();
   for (auto& c : e) c = char(std::tolower(c));
-  return e == ".bin" || e == ".pcd" || e == ".ply";
+  return e == ".bin" || e == ".pcd" || e == ".ply" || e == ".npy";
+}
+
+// An (N, C) float .npy with columns x, y, z, intensity[, elongation].
+PointCloud read_npy_cloud(const std::string& path) {
+  const nn::Tensor t = read_npy(path);
+  if (t.rank() != 2 || t.dim(1) < 4 || t.dim(1) > 5 || t.dtype() != nn::DType::F32)
+    throw Error(path +
+                ": expected a float (N, 4) or (N, 5) array (x, y, z, intensity[, "
+                "elongation]), got " +
+                nn::shape_string(t.shape()));
+  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
+  ch.resize(t.dim(1));
+  PointCloud cloud(ch);
+  for (int64_t i = 0; i < t.dim(0); ++i)
+    cloud.push_back(std::span<const float>(t.f32() + i * t.dim(1), t.dim(1)));
+  return cloud;
 }
 
 PointCloud read_cloud(const std::string& path) {
+  if (fs::path(path).extension() == ".npy") return read_npy_cloud(path);
 #ifdef LIDARDET_HAVE_ADAPTERS
   return read_points(path);
 #else
@@ -103,11 +121,11 @@ void run(const Opts& o) {
       if (e.is_regular_file() && point_file(e.path())) paths.push_back(e.path());
     std::sort(paths.begin(), paths.end());
     if (paths.empty())
-      throw Error("--input " + o.input + ": no .bin, .pcd or .ply files in this folder");
+      throw Error("--input " + o.input + ": no .bin, .pcd, .ply or .npy files in this folder");
     for (const auto& p : paths) frames.push_back({p.stem().string(), p.string()});
   } else {
     if (!point_file(o.input))
-      throw Error("--input " + o.input + ": expected a .bin, .pcd or .ply file or a folder");
+      throw Error("--input " + o.input + ": expected a .bin, .pcd, .ply or .npy file or a folder");
     frames.push_back({fs::path(o.input).stem().string(), o.input});
   }
 
@@ -167,7 +185,8 @@ void setup(CLI::App& sub) {
   auto o = std::make_shared<Opts>();
   sub.add_option("--config", o->config, "Model config (configs/*.yaml or OpenPCDet YAML)");
   sub.add_option("--weights", o->weights, "Weights (.safetensors or PyTorch .pth)");
-  sub.add_option("--input", o->input, "A .bin/.pcd/.ply file, a folder of them, or a KITTI root")
+  sub.add_option("--input", o->input,
+                 "A .bin/.pcd/.ply/.npy file, a folder of them, or a KITTI root")
       ->required();
   sub.add_option("--out", o->out, "Output folder (label_2/ and json/)")->required();
   sub.add_option("--split", o->split, "ImageSets split of a KITTI root (default val)");

@@ -221,4 +221,6 @@ std::map<std::string, nn::Tensor> read_npz(const std::string& path) {
   return out;
 }
 
+nn::Tensor read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
+
 }  // namespace lidardet

@@ -22,4 +22,7 @@ void write_npz(const std::string& path,
 // the entry for anything else (Fortran order, other dtypes, a bad header).
 std::map<std::string, nn::Tensor> read_npz(const std::string& path);
 
+// One .npy file, with the same dtype rules as read_npz.
+nn::Tensor read_npy(const std::string& path);
+
 }  // namespace lidardet

@@ -9,6 +9,7 @@
 
 #include "checkpoint/checkpoint.hpp"
 #include "common/test_paths.hpp"
+#include "models/npz.hpp"
 
 namespace fs = std::filesystem;
 using namespace lidardet;
@@ -148,6 +149,33 @@ TEST(BenchDetectCli, WritesTheMedianOfEveryStageAsJson) {
   // Medians of parts need not add up exactly, but the whole cannot be far below them.
   EXPECT_GE(j["end_to_end_ms"].get<double>(), 0.5 * sum);
   EXPECT_EQ(j["repeat"].get<int>(), 3);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(DetectCli, NpyFrameGivesTheSameBoxesAsTheBin) {
+  REQUIRE_CLI();
+  const fs::path dir = test::temp_dir("detect_npy");
+  const fs::path bin = fixture_frame(dir / "in");
+  // The same points as an (N, 4) float32 .npy.
+  std::ifstream f(bin, std::ios::binary);
+  std::vector<float> v(fs::file_size(bin) / 4);
+  f.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * 4));
+  nn::Tensor t = nn::Tensor::from_vector({int64_t(v.size() / 4), 4}, v);
+  const std::string npy = npy_bytes(t);
+  std::ofstream(dir / "in" / "frame7n.npy", std::ios::binary).write(npy.data(), npy.size());
+  const std::string model = "detect --config " + kFix + "yaml --weights " + kFix +
+                            "weights.safetensors --out " + (dir / "out").string() + " --input ";
+  ASSERT_EQ(run_cli(model + bin.string(), dir / "l1"), 0) << read_text(dir / "l1");
+  ASSERT_EQ(run_cli(model + (dir / "in" / "frame7n.npy").string(), dir / "l2"), 0)
+      << read_text(dir / "l2");
+  const auto a = nlohmann::json::parse(read_text(dir / "out" / "json" / "frame7.json"));
+  const auto b = nlohmann::json::parse(read_text(dir / "out" / "json" / "frame7n.json"));
+  EXPECT_EQ(a["boxes"], b["boxes"]);
+  EXPECT_GT(a["boxes"].size(), 1u);
   fs::remove_all(dir);
 }
 

@@ -392,3 +392,28 @@ TEST(OfficialConfigs, FlatFormerIsAClearUnsupportedError) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DetectorEdgeCases, EmptyOutOfRangeAndTinyCloudsGiveNoBoxesWithoutCrashing) {
+  Detector det(fixture("lion_mamba_anchor", "yaml"),
+               fixture("lion_mamba_anchor", "weights.safetensors"));
+  EXPECT_TRUE(det.detect(PointCloud()).empty());
+  PointCloud far;
+  far.push_back(std::vector<float>{500, 500, 0, 1});  // outside POINT_CLOUD_RANGE
+  EXPECT_TRUE(det.detect(far).empty());
+  PointCloud tiny;  // one voxel: every window group is a single repeated token
+  for (int i = 0; i < 3; ++i) tiny.push_back(std::vector<float>{5, 1, -1, 0.5f});
+  const auto boxes = det.detect(tiny);
+  for (const auto& b : boxes) EXPECT_TRUE(std::isfinite(b.x) && std::isfinite(b.score));
+}
+
+TEST(DetectorEdgeCases, CloudWithoutTheConfiguredChannelsIsAnError) {
+  Detector det(fixture("lion_mamba_anchor", "yaml"),
+               fixture("lion_mamba_anchor", "weights.safetensors"));
+  PointCloud xyz(std::vector<std::string>{"x", "y", "z"});
+  xyz.push_back(std::vector<float>{5, 1, -1});
+  EXPECT_THROW(det.detect(xyz), Error);
+}
+
+}  // namespace

@@ -13,8 +13,10 @@ Checkpoint load_checkpoint_bytes(std::string_view b, const std::string& label) {
       (b.substr(2, 2) == std::string_view("\x03\x04", 2) ||
        b.substr(2, 2) == std::string_view("\x05\x06", 2)))
     return load_pytorch_zip(b, label);
-  if (uint8_t(b[0]) == 0x80) return load_pytorch_legacy(b, label);
+  // safetensors first: its 8-byte header length may well start with 0x80 (a pickle's PROTO
+  // opcode), but a legacy pickle never has '{' at byte 8 (that is inside its magic number).
   if (b.size() >= 9 && b[8] == '{') return load_safetensors(b, label);
+  if (uint8_t(b[0]) == 0x80) return load_pytorch_legacy(b, label);
   if (b.size() >= 262 && b.substr(257, 5) == "ustar")
     throw Error(label + ": tar-based checkpoints (PyTorch before 0.4) are not supported");
   throw Error(label +

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <map>
 
 #include "core/error.hpp"
 #include "eval/kitti_iou.hpp"
@@ -69,37 +71,65 @@ struct Stats {
   double similarity = 0;
 };
 
+// For each ground truth of a frame, the detections overlapping it by more than the threshold,
+// in file order. Every matching rule needs overlap > threshold, so scanning only these gives
+// the reference's result while skipping the (many) pairs that cannot match.
+struct Candidates {
+  std::vector<std::uint32_t> offsets;  // ng + 1
+  std::vector<std::uint32_t> dets;
+};
+
+Candidates candidates(const std::vector<double>& ov, std::size_t nd, std::size_t ng, double thr) {
+  Candidates c;
+  c.offsets.reserve(ng + 1);
+  c.offsets.push_back(0);
+  for (std::size_t i = 0; i < ng; ++i) {
+    for (std::size_t j = 0; j < nd; ++j)
+      if (ov[j * ng + i] > thr) c.dets.push_back(static_cast<std::uint32_t>(j));
+    c.offsets.push_back(static_cast<std::uint32_t>(c.dets.size()));
+  }
+  return c;
+}
+
+struct Scratch {
+  std::vector<char> assigned, below;
+  std::vector<double> deltas;
+};
+
 // One frame's matching (eval.md §A5). Pass 1 (compute_fp false) appends TP scores to
 // `tp_scores`; pass 2 counts TP/FP/FN at score threshold `thresh`.
 Stats match_frame(const KittiEvalFrame& f, const FrameStates& s,
-                  const std::vector<double>& overlaps, const std::vector<double>& dc_overlaps,
-                  int metric, double min_overlap, double thresh, bool compute_fp, bool compute_aos,
-                  std::vector<double>* tp_scores) {
+                  const std::vector<double>& overlaps, const Candidates& cand,
+                  const std::vector<double>& dc_overlaps, int metric, double min_overlap,
+                  double thresh, bool compute_fp, bool compute_aos, std::vector<double>* tp_scores,
+                  Scratch& w) {
   const std::size_t nd = f.det.size(), ng = f.gt.size();  // overlaps are [det][gt]
-  std::vector<char> assigned(nd, 0), below(nd, 0);
+  w.assigned.assign(nd, 0);
+  w.below.assign(nd, 0);
+  w.deltas.clear();
   if (compute_fp)
-    for (std::size_t j = 0; j < nd; ++j) below[j] = f.det[j].score < thresh;
+    for (int j : s.det_rows) w.below[j] = f.det[j].score < thresh;
   constexpr double kNoDetection = -10000000.0;
   Stats st;
-  std::vector<double> deltas;
   for (int i : s.gt_rows) {
     int det_idx = -1;
     double valid = kNoDetection, max_overlap = 0;
     bool picked_ignored = false;
-    for (int j : s.det_rows) {
-      if (assigned[j] || below[j]) continue;
-      const double ov = overlaps[j * ng + i];
-      const double score = f.det[j].score;
-      if (!compute_fp && ov > min_overlap && score > valid) {
-        det_idx = j;
-        valid = score;
-      } else if (compute_fp && ov > min_overlap && (ov > max_overlap || picked_ignored) &&
-                 s.det[j] == 0) {
+    for (std::uint32_t k = cand.offsets[i]; k < cand.offsets[i + 1]; ++k) {
+      const int j = static_cast<int>(cand.dets[k]);
+      if (s.det[j] == -1 || w.assigned[j] || w.below[j]) continue;
+      const double ov = overlaps[j * ng + i];  // > min_overlap by construction
+      if (!compute_fp) {
+        if (f.det[j].score > valid) {
+          det_idx = j;
+          valid = f.det[j].score;
+        }
+      } else if ((ov > max_overlap || picked_ignored) && s.det[j] == 0) {
         max_overlap = ov;
         det_idx = j;
         valid = 1;
         picked_ignored = false;
-      } else if (compute_fp && ov > min_overlap && valid == kNoDetection && s.det[j] == 1) {
+      } else if (valid == kNoDetection && s.det[j] == 1) {
         det_idx = j;
         valid = 1;
         picked_ignored = true;
@@ -108,31 +138,31 @@ Stats match_frame(const KittiEvalFrame& f, const FrameStates& s,
     if (valid == kNoDetection) {
       if (s.gt[i] == 0) ++st.fn;
     } else if (s.gt[i] == 1 || s.det[det_idx] == 1) {
-      assigned[det_idx] = 1;
+      w.assigned[det_idx] = 1;
     } else {
       ++st.tp;
       if (tp_scores) tp_scores->push_back(f.det[det_idx].score);
-      if (compute_aos) deltas.push_back(f.gt[i].alpha - f.det[det_idx].alpha);
-      assigned[det_idx] = 1;
+      if (compute_aos) w.deltas.push_back(f.gt[i].alpha - f.det[det_idx].alpha);
+      w.assigned[det_idx] = 1;
     }
   }
   if (compute_fp) {
     for (int j : s.det_rows)
-      if (!assigned[j] && s.det[j] == 0 && !below[j]) ++st.fp;
+      if (!w.assigned[j] && s.det[j] == 0 && !w.below[j]) ++st.fp;
     long absorbed = 0;
     if (metric == kImage)
       for (std::size_t k = 0; k < s.dontcare.size(); ++k)
         for (int j : s.det_rows) {
-          if (assigned[j] || s.det[j] != 0 || below[j]) continue;
+          if (w.assigned[j] || s.det[j] != 0 || w.below[j]) continue;
           if (dc_overlaps[j * s.dontcare.size() + k] > min_overlap) {
-            assigned[j] = 1;
+            w.assigned[j] = 1;
             ++absorbed;
           }
         }
     st.fp -= absorbed;
     if (compute_aos) {
       double sim = 0;
-      for (double d : deltas) sim += (1.0 + std::cos(d)) / 2.0;
+      for (double d : w.deltas) sim += (1.0 + std::cos(d)) / 2.0;
       st.similarity = (st.tp > 0 || st.fp > 0) ? sim : -1;
     }
   }
@@ -192,6 +222,17 @@ KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
     for (std::size_t f = 0; f < frames.size(); ++f)
       overlaps[m][f] = overlap_matrix(frames[f].det, frames[f].gt, m);
   }
+  // Candidate lists depend on (metric, overlap threshold) only: build each once.
+  std::map<std::pair<int, double>, std::vector<Candidates>> cand_cache;
+  auto cands = [&](int m, double thr) -> const std::vector<Candidates>& {
+    auto [it, fresh] = cand_cache.try_emplace({m, thr});
+    if (fresh)
+      for (std::size_t f = 0; f < frames.size(); ++f)
+        it->second.push_back(
+            candidates(overlaps[m][f], frames[f].det.size(), frames[f].gt.size(), thr));
+    return it->second;
+  };
+  Scratch scratch;
   for (const std::string& cls : opt.classes) {
     KittiClassResult cr;
     cr.cls = cls;
@@ -217,28 +258,44 @@ KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
       for (int set = 0; set < 2; ++set)
         for (int m = 0; m < 3; ++m) {
           const double thr = cr.min_overlap[set][m];
+          const auto& cand = cands(m, thr);
           std::vector<double> tp_scores;
           for (std::size_t f = 0; f < frames.size(); ++f)
-            match_frame(frames[f], states[f], overlaps[m][f], dc_overlaps[f], m, thr, 0.0, false,
-                        false, &tp_scores);
+            match_frame(frames[f], states[f], overlaps[m][f], cand[f], dc_overlaps[f], m, thr, 0.0,
+                        false, false, &tp_scores, scratch);
           const auto thresholds = kitti_score_thresholds(tp_scores, std::max(num_gt, 1));
           const bool aos = result.aos && m == kImage;
           KittiCurve curve, orient;
           curve.num_thresholds = orient.num_thresholds = static_cast<int>(thresholds.size());
-          for (std::size_t t = 0; t < thresholds.size(); ++t) {
-            long tp = 0, fp = 0, fn = 0;
-            double sim = 0;
-            for (std::size_t f = 0; f < frames.size(); ++f) {
-              const Stats st = match_frame(frames[f], states[f], overlaps[m][f], dc_overlaps[f], m,
-                                           thr, thresholds[t], true, aos, nullptr);
-              tp += st.tp;
-              fp += st.fp;
-              fn += st.fn;
-              if (aos && st.similarity != -1) sim += st.similarity;
+          const std::size_t nt = thresholds.size();
+          std::vector<long> tp(nt, 0), fp(nt, 0), fn(nt, 0);
+          std::vector<double> sim(nt, 0.0);
+          // Frames outer, thresholds inner (each threshold still sums frames in order). A frame's
+          // result depends on the threshold only through which of its detections pass it, so
+          // consecutive thresholds that admit no new detection reuse the previous result.
+          std::vector<double> scores;
+          for (std::size_t f = 0; f < frames.size(); ++f) {
+            scores.clear();
+            for (int j : states[f].det_rows) scores.push_back(frames[f].det[j].score);
+            std::sort(scores.begin(), scores.end(), std::greater<>());
+            std::size_t passing = 0, last_passing = 0;
+            Stats st;
+            for (std::size_t t = 0; t < nt; ++t) {
+              while (passing < scores.size() && scores[passing] >= thresholds[t]) ++passing;
+              if (t == 0 || passing != last_passing)
+                st = match_frame(frames[f], states[f], overlaps[m][f], cand[f], dc_overlaps[f], m,
+                                 thr, thresholds[t], true, aos, nullptr, scratch);
+              last_passing = passing;
+              tp[t] += st.tp;
+              fp[t] += st.fp;
+              fn[t] += st.fn;
+              if (aos && st.similarity != -1) sim[t] += st.similarity;
             }
-            curve.precision[t] = static_cast<double>(tp) / (tp + fp);
-            curve.recall[t] = static_cast<double>(tp) / (tp + fn);
-            if (aos) orient.precision[t] = sim / (tp + fp);
+          }
+          for (std::size_t t = 0; t < nt; ++t) {
+            curve.precision[t] = static_cast<double>(tp[t]) / (tp[t] + fp[t]);
+            curve.recall[t] = static_cast<double>(tp[t]) / (tp[t] + fn[t]);
+            if (aos) orient.precision[t] = sim[t] / (tp[t] + fp[t]);
           }
           // Interpolate: each slot takes the maximum over itself and every later slot.
           for (int t = 0; t < curve.num_thresholds; ++t) {

@@ -156,3 +156,14 @@ TEST(CheckKeys, ListsEveryMissingUnexpectedAndWrongShapeKeyInOneError) {
       << msg;
   EXPECT_NE(msg.find("1.weight: checkpoint has [4], model expects [5]"), std::string::npos) << msg;
 }
+
+TEST(Safetensors, HeaderLengthStartingWith0x80IsNotTakenForAPickle) {
+  // A header of 0x180 bytes: the file starts with 0x80, a legacy pickle's first byte.
+  std::string header = R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  header.resize(0x180, ' ');
+  const std::string file = make_file(header, std::string("\x00\x00\x80\x3f", 4));
+  ASSERT_EQ(static_cast<unsigned char>(file[0]), 0x80);
+  const Checkpoint ck = load_checkpoint_bytes(file, "x.safetensors");
+  ASSERT_EQ(ck.tensors.size(), 1u);
+  EXPECT_EQ(ck.tensors[0].to_float32(), (std::vector<float>{1.0f}));
+}

@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,16 @@ inline std::vector<double> parse_list(const std::string& text, const std::string
     throw Error("option " + option + ": expected " + std::to_string(expected) + " values, got " +
                 std::to_string(out.size()));
   return out;
+}
+
+// Where the shipped configs and default models are looked for, in order: $LIDARDET_DATA_DIR,
+// the source tree, the install's data folder.
+inline std::vector<std::string> model_roots() {
+  std::vector<std::string> r;
+  if (const char* env = std::getenv("LIDARDET_DATA_DIR")) r.push_back(env);
+  r.push_back(LIDARDET_SOURCE_DIR);
+  r.push_back(LIDARDET_DEFAULT_DATA_DIR);
+  return r;
 }
 
 // A one-line progress bar on stderr with items per second: "[=====>    ] 12/40 3.1 fps".

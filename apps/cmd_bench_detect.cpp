@@ -20,14 +20,6 @@
 namespace {
 using namespace lidardet;
 
-std::vector<std::string> model_roots() {
-  std::vector<std::string> r;
-  if (const char* env = std::getenv("LIDARDET_DATA_DIR")) r.push_back(env);
-  r.push_back(LIDARDET_SOURCE_DIR);
-  r.push_back(LIDARDET_DEFAULT_DATA_DIR);
-  return r;
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -41,7 +33,7 @@ struct Opts {
 
 void run(const Opts& o) {
   if (o.repeat < 1 || o.warmup < 0) throw Error("--repeat must be >= 1 and --warmup >= 0");
-  const ModelFiles files = resolve_model_files(o.config, o.weights, model_roots());
+  const ModelFiles files = resolve_model_files(o.config, o.weights, cli::model_roots());
   DetectorOptions dopt;
   if (o.backend == "cuda")
     dopt.backend = DetectorBackend::Cuda;

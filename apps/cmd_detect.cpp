@@ -26,14 +26,6 @@ namespace {
 using namespace lidardet;
 namespace fs = std::filesystem;
 
-std::vector<std::string> model_roots() {
-  std::vector<std::string> r;
-  if (const char* env = std::getenv("LIDARDET_DATA_DIR")) r.push_back(env);
-  r.push_back(LIDARDET_SOURCE_DIR);
-  r.push_back(LIDARDET_DEFAULT_DATA_DIR);
-  return r;
-}
-
 bool point_file(const fs::path& p) {
   std::string e = p.extension().string();
   for (auto& c : e) c = char(std::tolower(c));
@@ -102,7 +94,7 @@ struct Opts {
 };
 
 void run(const Opts& o) {
-  const ModelFiles files = resolve_model_files(o.config, o.weights, model_roots());
+  const ModelFiles files = resolve_model_files(o.config, o.weights, cli::model_roots());
   DetectorOptions dopt;
   dopt.backend = parse_backend(o.backend);
   dopt.corrected_nms = o.corrected_nms;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cli_util.hpp"
 #include "command.hpp"
 #include "core/error.hpp"
 #include "io/kitti_velodyne.hpp"
@@ -18,14 +19,6 @@
 
 namespace {
 using namespace lidardet;
-
-std::vector<std::string> model_roots() {
-  std::vector<std::string> r;
-  if (const char* env = std::getenv("LIDARDET_DATA_DIR")) r.push_back(env);
-  r.push_back(LIDARDET_SOURCE_DIR);
-  r.push_back(LIDARDET_DEFAULT_DATA_DIR);
-  return r;
-}
 
 // A host copy that outlives the frame's scratch memory.
 nn::Tensor host_copy(const nn::Tensor& t) {
@@ -41,7 +34,7 @@ struct Opts {
 void run(const Opts& o) {
   if (o.input.empty() == o.stage_input.empty())
     throw Error("give exactly one of --input FRAME and --stage-input FILE.npz");
-  const ModelFiles files = resolve_model_files(o.config, o.weights, model_roots());
+  const ModelFiles files = resolve_model_files(o.config, o.weights, cli::model_roots());
   Detector det(files.config, files.weights);
   PointCloud cloud;
   std::map<std::string, nn::Tensor> inputs;

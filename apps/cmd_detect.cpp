@@ -139,9 +139,12 @@ void run(const Opts& o) {
     }
     std::vector<Box3D> boxes;
     std::optional<KittiCalib> calib;
+    std::optional<int> image_w, image_h;
     if (kitti) {
       KittiFrame fr = kitti->load(f.id);
       calib = fr.calib;
+      image_w = fr.image_width;
+      image_h = fr.image_height;
       boxes = det.detect(fr.points);
     } else {
       boxes = det.detect(read_cloud(f.path));
@@ -152,7 +155,21 @@ void run(const Opts& o) {
     if (calib) {
       fs::create_directories(label_dir);
       std::vector<KittiObject> objs;
-      for (const auto& b : boxes) objs.push_back(box_to_kitti(b, *calib, true));
+      for (const auto& b : boxes) {
+        KittiObject k = box_to_kitti(b, *calib, true);
+        k.ry = wrap_angle(k.ry);
+        // The 2D box drives KITTI's 2D AP, its minimum-height filter and DontCare (eval.md A9):
+        // project the 3D box with P2 and clip it to the image, as OpenPCDet does. A box that
+        // lies wholly outside the image could only ever be an ignored detection: leave it out
+        // of the label file (the JSON keeps every box). Without an image size (no image_2)
+        // the 2D box stays empty.
+        if (image_w && image_h) {
+          const auto bb = project_kitti_box(k, *calib, *image_w, *image_h);
+          if (!bb) continue;
+          k.bbox = *bb;
+        }
+        objs.push_back(k);
+      }
       write_kitti_labels((label_dir / (f.id + ".txt")).string(), objs);
       any_labels = true;
     }

@@ -36,23 +36,8 @@ void expect_device(const char* op, const char* arg, const Tensor& t) {
 DRows rows_of(const char* op, const char* arg, const Tensor& t) {
   expect_device(op, arg, t);
   expect_dtype(op, arg, t, DType::F32);
-  DRows r;
-  r.p = static_cast<float*>(t.raw());
-  if (t.rank() == 0) {
-    r.rows = r.cols = r.stride = 1;
-  } else if (t.contiguous()) {
-    r.cols = t.dim(-1);
-    r.rows = r.cols ? t.numel() / r.cols : 0;
-    r.stride = r.cols;
-  } else if (t.row_major_2d()) {
-    r.rows = t.dim(0);
-    r.cols = t.dim(1);
-    r.stride = t.row_stride();
-  } else {
-    throw Error(std::string("nn::cuda::") + op + ": argument '" + arg + "' of shape " +
-                shape_string(t.shape()) + " must be contiguous or 2-D with contiguous rows");
-  }
-  return r;
+  const RowLayout l = row_layout(std::string("nn::cuda::") + op, arg, t);
+  return {static_cast<float*>(t.raw()), l.rows, l.cols, l.stride};
 }
 
 void same(const char* op, const DRows& a, const DRows& b, const char* name) {

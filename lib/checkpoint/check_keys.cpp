@@ -42,6 +42,9 @@ void check_keys(const Checkpoint& checkpoint,
   msg << checkpoint.source << ": checkpoint does not match the model (" << missing.size()
       << " missing, " << unexpected.size() << " unexpected, " << wrong_shape.size()
       << " wrong shape)";
+  if (missing.size() == expected.size() && !expected.empty())
+    msg << "\n  no key of the model is in the checkpoint: is it the checkpoint of a different "
+           "configuration?";
   auto list = [&](const char* title, const std::vector<std::string>& items) {
     if (items.empty()) return;
     msg << "\n  " << title << ":";

@@ -22,23 +22,8 @@ void expect_host(const char* op, const char* arg, const Tensor& t) {
 Rows rows_of(const char* op, const char* arg, const Tensor& t) {
   expect_host(op, arg, t);
   expect_dtype(op, arg, t, DType::F32);
-  Rows r;
-  r.p = t.f32();
-  if (t.rank() == 0) {
-    r.rows = r.cols = r.stride = 1;
-  } else if (t.contiguous()) {
-    r.cols = t.dim(-1);
-    r.rows = r.cols ? t.numel() / r.cols : 0;
-    r.stride = r.cols;
-  } else if (t.row_major_2d()) {
-    r.rows = t.dim(0);
-    r.cols = t.dim(1);
-    r.stride = t.row_stride();
-  } else {
-    throw Error(std::string("nn::") + op + ": argument '" + arg + "' of shape " +
-                shape_string(t.shape()) + " must be contiguous or 2-D with contiguous rows");
-  }
-  return r;
+  const RowLayout l = row_layout(std::string("nn::") + op, arg, t);
+  return {t.f32(), l.rows, l.cols, l.stride};
 }
 
 // Scratch that grows to the largest request and is then reused (no steady-state allocation).

@@ -219,4 +219,23 @@ void expect_dtype(const char* op, const char* arg, const Tensor& t, DType dtype)
                 ", expected " + dtype_name(dtype));
 }
 
+RowLayout row_layout(const std::string& op, const char* arg, const Tensor& t) {
+  RowLayout r;
+  if (t.rank() == 0) {
+    r.rows = r.cols = r.stride = 1;
+  } else if (t.contiguous()) {
+    r.cols = t.dim(-1);
+    r.rows = r.cols ? t.numel() / r.cols : 0;
+    r.stride = r.cols;
+  } else if (t.row_major_2d()) {
+    r.rows = t.dim(0);
+    r.cols = t.dim(1);
+    r.stride = t.row_stride();
+  } else {
+    throw Error(op + ": argument '" + arg + "' of shape " + shape_string(t.shape()) +
+                " must be contiguous or 2-D with contiguous rows");
+  }
+  return r;
+}
+
 }  // namespace lidardet::nn

@@ -85,4 +85,12 @@ void expect_shape(const char* op, const char* arg, const Tensor& t, const Shape&
 void expect_rank(const char* op, const char* arg, const Tensor& t, int rank);
 void expect_dtype(const char* op, const char* arg, const Tensor& t, DType dtype);
 
+// How both backends walk a tensor as rows of its last dimension: contiguous of any rank, or
+// 2-D with strided rows (a column slice). Throws lidardet::Error naming `op` and `arg` for
+// anything else. A rank-0 tensor is one row of one column.
+struct RowLayout {
+  int64_t rows = 0, cols = 0, stride = 0;
+};
+RowLayout row_layout(const std::string& op, const char* arg, const Tensor& t);
+
 }  // namespace lidardet::nn

@@ -115,6 +115,11 @@ void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>&
     }
   if (missing_.empty() && wrong_shape_.empty() && unexpected.empty()) return;
   std::string msg = weights_.source + ": the weights do not match the model:";
+  // Every key listed below, but say first what a wholesale mismatch usually means.
+  if (taken_.empty())
+    msg +=
+        "\n  no key of the model was found in the weights: are these the weights of a different "
+        "configuration (or of a different framework's key names)?";
   auto list = [&msg](const char* what, const std::vector<std::string>& keys) {
     if (keys.empty()) return;
     msg += "\n  " + std::to_string(keys.size()) + " " + what + ":";

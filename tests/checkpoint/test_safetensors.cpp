@@ -157,6 +157,17 @@ TEST(CheckKeys, ListsEveryMissingUnexpectedAndWrongShapeKeyInOneError) {
   EXPECT_NE(msg.find("1.weight: checkpoint has [4], model expects [5]"), std::string::npos) << msg;
 }
 
+TEST(CheckKeys, ACheckpointOfAnotherModelIsCalledOutBeforeTheList) {
+  const Checkpoint ck = load_checkpoint(ckpt_fixture("openpcdet_legacy.pth"));
+  std::map<std::string, std::vector<int64_t>> expected{{"other.weight", {2}}};
+  const std::string msg = error_of([&] { check_keys(ck, expected); });
+  EXPECT_NE(msg.find("no key of the model is in the checkpoint"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("other.weight [2]"), std::string::npos) << msg;
+  expected["3.bias"] = {2};  // one key in common: no hint
+  EXPECT_EQ(error_of([&] { check_keys(ck, expected); }).find("no key of the model"),
+            std::string::npos);
+}
+
 TEST(Safetensors, HeaderLengthStartingWith0x80IsNotTakenForAPickle) {
   // A header of 0x180 bytes: the file starts with 0x80, a legacy pickle's first byte.
   std::string header = R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";

@@ -146,6 +146,37 @@ TEST(NnModules, WeightErrorsAreListedTogether) {
   }
 }
 
+TEST(NnModules, WeightsOfAnotherModelSayNoKeyMatchedBeforeListingThem) {
+  CpuBackend be;
+  WeightMap other;
+  other.source = "other.safetensors";
+  other.add("backbone.conv.weight", Tensor::empty({4, 4}));
+  WeightLoader wl(other, be);
+  MambaBlock block(wl, "blk.", small_mamba());
+  try {
+    wl.finish();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("no key of the model was found in the weights"), std::string::npos) << m;
+    EXPECT_NE(m.find("blk.mamba.D [32]"), std::string::npos) << m;  // still listed
+    EXPECT_NE(m.find("backbone.conv.weight"), std::string::npos) << m;
+  }
+  // One matching key is enough to drop the hint: it is about wholesale mismatches only.
+  WeightMap partial = random_mamba_weights("blk.", 5);
+  WeightMap one;
+  one.source = "one.safetensors";
+  one.add("blk.mamba.D", *partial.find("blk.mamba.D"));
+  WeightLoader wl2(one, be);
+  MambaBlock block2(wl2, "blk.", small_mamba());
+  try {
+    wl2.finish();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("no key of the model"), std::string::npos) << e.what();
+  }
+}
+
 TEST(NnModules, MambaIsSymmetricUnderTimeReversalWithSwappedDirections) {
   // Swapping every forward-direction weight with its backward twin and reversing each group
   // must reverse the output: an independent check of the anti-causal conv and reverse scan.

@@ -131,6 +131,8 @@ def main():
     ap.add_argument('--predict-only', action='store_true')
     ap.add_argument('--ckpt', default=None)
     ap.add_argument('--val-max', type=int, default=0, help='predict only the first N val frames (0: all)')
+    ap.add_argument('--ckpt-every-min', type=float, default=0,
+                    help='also save latest_model.pth every this many minutes (to evaluate a long run midway)')
     ap.add_argument('--lidardet', default=None, help='lidardet CLI: run `lidardet eval kitti` on the val results')
     args = ap.parse_args()
 
@@ -162,6 +164,7 @@ def main():
         print(f'train: {len(train_set)} frames, {epochs} epochs x {iters_per_epoch} it, batch {bs}, lr {lr}, '
               f'device {device}', flush=True)
         t0 = time.time()
+        last_save = t0
         it = 0
         stop = False
         for epoch in range(epochs):
@@ -198,6 +201,10 @@ def main():
                     print(f'epoch {epoch + 1}/{epochs} it {it} loss {float(loss):.4f} '
                           + ' '.join(f'{n} {v:.4f}' for n, v in parts.items())
                           + f' lr {cur_lr:.2e} elapsed {el / 60:.1f} min', flush=True)
+                if args.ckpt_every_min and time.time() - last_save > args.ckpt_every_min * 60:
+                    save_checkpoint(os.path.join(args.out, 'latest_model.pth'), model, optimizer, epoch + 1, it)
+                    last_save = time.time()
+                    print(f'saved latest_model.pth at it {it}', flush=True)
                 if args.time_limit and time.time() - t0 > args.time_limit * 60:
                     stop = True
                     break

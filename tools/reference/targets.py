@@ -6,7 +6,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .box_ops import ResidualCoder, boxes_openpcdet_to_mmdet3d, limit_period
+from .box_ops import ResidualCoder, boxes_openpcdet_to_mmdet3d, limit_period, rects_openpcdet, rotated_iou
 
 
 def nearest_bev(boxes):
@@ -26,6 +26,22 @@ def iou_aligned(a, b):
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     return inter / (area_a[:, None] + area_b[None, :] - inter).clamp(min=1e-6)
+
+
+def iou3d_pairs(a, b):
+    """3D IoU of a[i] with b[i] (OpenPCDet boxes, centre z): exact rotated BEV overlap times the height
+    overlap, the quantity the KITTI evaluator thresholds at 0.7."""
+    ra, rb = rects_openpcdet(a.detach().double().numpy()), rects_openpcdet(b.detach().double().numpy())
+    out = torch.zeros(len(a))
+    for i in range(len(a)):
+        bev_inter = rotated_iou(ra[i], rb[i])
+        bev_inter = bev_inter * (ra[i][2] * ra[i][3] + rb[i][2] * rb[i][3]) / (1 + bev_inter)  # IoU -> area
+        za0, za1 = float(a[i, 2] - a[i, 5] / 2), float(a[i, 2] + a[i, 5] / 2)
+        zb0, zb1 = float(b[i, 2] - b[i, 5] / 2), float(b[i, 2] + b[i, 5] / 2)
+        inter = bev_inter * max(0.0, min(za1, zb1) - max(za0, zb0))
+        vol = float(a[i, 3] * a[i, 4] * a[i, 5] + b[i, 3] * b[i, 4] * b[i, 5])
+        out[i] = inter / max(vol - inter, 1e-8)
+    return out
 
 
 def assign_anchor_targets(anchors, anchor_cfgs, gt_boxes, gt_labels):
@@ -169,7 +185,7 @@ def center_head_loss(head, preds, batch):
     p = preds[0]
     B, C, H, W = p['heatmap'].shape
     code_w = p['heatmap'].new_tensor(w['code_weights'])
-    total, parts = 0.0, {'hm': 0.0, 'box': 0.0, 'iou': 0.0}
+    total, parts = 0.0, {'hm': 0.0, 'box': 0.0, 'iou': 0.0, 'z_err': 0.0, 'l_err': 0.0}
     for b in range(B):
         hm, inds, regs, gtb = center_targets(batch['gt_boxes'][b], batch['gt_labels'][b], C, H, W, coder, tcfg)
         lh = gaussian_focal(p['heatmap'][b], hm)
@@ -181,8 +197,11 @@ def center_head_loss(head, preds, batch):
                 return t[:, inds].t()
             pr = torch.cat([gather('reg'), gather('height'), gather('dim'), gather('rot'), gather('vel')], 1)
             lb = ((pr - regs).abs() * code_w).sum() / len(inds)
+            # monitoring only: mean absolute centre-z error (m) and log-length error, the hard parts of 3D IoU
+            parts['z_err'] += float((pr[:, 2] - regs[:, 2]).abs().mean()) / B
+            parts['l_err'] += float((pr[:, 4] - regs[:, 4]).abs().mean()) / B
             if 'iou' in p:
-                with torch.no_grad():  # IoU of the decoded box with its GT: axis-aligned BEV approximation
+                with torch.no_grad():  # 3D IoU of the decoded box with its GT (what the score should rank by)
                     vs, pc = coder['VOXEL_SIZE'], coder['PC_RANGE']
                     cx = (inds % W).float() + pr[:, 0]
                     cy = torch.div(inds, W, rounding_mode='floor').float() + pr[:, 1]
@@ -190,7 +209,7 @@ def center_head_loss(head, preds, batch):
                     r = torch.atan2(pr[:, 6], pr[:, 7])
                     dec = torch.stack([cx * vs[0] + pc[0], cy * vs[1] + pc[1], pr[:, 2], dims[:, 1], dims[:, 0],
                                        dims[:, 2], -(r + math.pi / 2)], 1)
-                    iou_t = torch.diagonal(iou_aligned(nearest_bev(dec), nearest_bev(gtb)))
+                    iou_t = iou3d_pairs(dec, gtb)
                 li = (gather('iou')[:, 0] - iou_t).abs().mean()
         parts['hm'] += float(lh) / B
         parts['box'] += float(lb) / B

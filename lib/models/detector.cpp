@@ -8,6 +8,7 @@
 #include "models/bev_backbone.hpp"
 #include "models/center_head.hpp"
 #include "models/dynamic_vfe.hpp"
+#include "models/flatformer_model.hpp"
 #include "models/lion_backbone.hpp"
 #include "nn/cpu_backend.hpp"
 
@@ -58,17 +59,24 @@ struct Detector::Impl {
   std::unique_ptr<BaseBevBackbone> bev;
   std::unique_ptr<AnchorHead> head;         // AnchorHeadSingle, or
   std::unique_ptr<CenterHead> center_head;  // CenterHead
+  std::unique_ptr<FlatFormerModel> flat;    // a FlatFormer config: every stage in here
   std::vector<StageTime> timings;
 
   Impl(const ModelConfig& c, const std::string& weights, const DetectorOptions& o) : cfg(c) {
-    check_supported(cfg);
+    const bool is_flat = is_flatformer_config(cfg);
+    if (!is_flat) check_supported(cfg);
     be = make_backend(o.backend);
     backend_name = be->name();
     class_names = cfg.get_strings("CLASS_NAMES");
-    vc = VoxelizerConfig::from_model_yaml(cfg.root, cfg.path);
     nn::WeightMap wm = nn::WeightMap::from_checkpoint(load_checkpoint(weights));
     wm.source = weights;
     nn::WeightLoader wl(wm, *be);
+    if (is_flat) {
+      flat = std::make_unique<FlatFormerModel>(wl, cfg);
+      wl.finish(o.allow_unexpected_keys);
+      return;
+    }
+    vc = VoxelizerConfig::from_model_yaml(cfg.root, cfg.path);
     vfe = std::make_unique<DynamicVoxelVfe>(wl, cfg, vc);
     backbone = std::make_unique<LionBackbone>(wl, cfg, vc.grid);
     bev_channels = cfg.get_int("MODEL.MAP_TO_BEV.NUM_BEV_FEATURES");
@@ -91,6 +99,7 @@ struct Detector::Impl {
   };
 
   std::vector<std::string> names() const {
+    if (flat) return flat->stage_names();
     std::vector<std::string> n = {"vfe"};
     for (std::size_t i = 0; i < backbone->num_stages(); ++i)
       n.push_back("backbone_3d." + backbone->stage_name(i));
@@ -101,7 +110,11 @@ struct Detector::Impl {
 
   std::size_t index_of(const std::string& name, bool first) const {
     const auto n = names();
-    if (name == "backbone_3d") return first ? 1 : backbone->num_stages();
+    if (name == "backbone_3d") {  // its first or last block
+      std::size_t i = first ? 1 : n.size() - 1;
+      while (!n[i].starts_with("backbone_3d.")) first ? ++i : --i;
+      return i;
+    }
     for (std::size_t i = 0; i < n.size(); ++i)
       if (n[i] == name) return i;
     std::string all;
@@ -242,16 +255,24 @@ struct Detector::Impl {
     nn::Backend& b = *be;
     b.arena().reset();
     timings.clear();
-    State st = from == 0 ? State{} : load_state(from, in);
     const auto n = names();
-    for (std::size_t i = from; i <= to; ++i) {
+    auto timed = [&](std::size_t i, auto&& stage) {
       const auto t0 = Clock::now();
-      run_stage(i, cloud, st, rec);
+      stage();
       b.synchronize();
       const std::string group = n[i].starts_with("backbone_3d.") ? "backbone_3d" : n[i];
       if (timings.empty() || timings.back().stage != group) timings.push_back({group, 0});
       timings.back().ms += ms_since(t0);
+    };
+    if (flat) {
+      FlatFormerModel::State st =
+          from == 0 ? FlatFormerModel::State{} : flat->load_state(b, from, in);
+      for (std::size_t i = from; i <= to; ++i)
+        timed(i, [&] { flat->run_stage(b, i, cloud, st, rec); });
+      return st.boxes;
     }
+    State st = from == 0 ? State{} : load_state(from, in);
+    for (std::size_t i = from; i <= to; ++i) timed(i, [&] { run_stage(i, cloud, st, rec); });
     return st.boxes;
   }
 

@@ -1,5 +1,6 @@
 // lidardet::Detector: a whole 3D detector built from a model config (configs/*.yaml or an
-// OpenPCDet YAML) and a weights file (safetensors or PyTorch .pth, official key names).
+// OpenPCDet YAML) and a weights file (safetensors or PyTorch .pth, official key names): LION
+// (OpenPCDet keys) or FlatFormer (mmdet3d keys, MODEL.NAME FlatFormer).
 //
 //   lidardet::Detector det("configs/lion_mamba_kitti.yaml", "model.safetensors");
 //   std::vector<lidardet::Box3D> boxes = det.detect(cloud);  // LiDAR frame, label, score
@@ -51,7 +52,8 @@ class Detector {
   std::vector<std::vector<Box3D>> detect_batch(const std::vector<PointCloud>& clouds);
 
   // Stage names in pipeline order: vfe, backbone_3d.<block>..., map_to_bev, backbone_2d,
-  // dense_head, post_processing (docs/trace.md).
+  // dense_head, post_processing (docs/trace.md). LION blocks are linear_<i>, dow<i>,
+  // linear_out; FlatFormer blocks are block_list.<i>.
   std::vector<std::string> stage_names() const;
   // Runs the stages from `from` to `to` (inclusive; "backbone_3d" stands for its first or last
   // block). Starting at vfe needs `cloud`; a later start reads its input from `inputs`, named

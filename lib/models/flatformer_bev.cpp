@@ -1,0 +1,132 @@
+#include "models/flatformer_bev.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace lidardet {
+
+FlatFormerBev::FlatFormerBev(nn::WeightLoader& wl, const ModelConfig& cfg, int64_t in) {
+  const std::string k = "MODEL.BACKBONE_2D.", n = "MODEL.NECK.";
+  if (const std::string name = cfg.get_string(k + "NAME"); name != "SECOND")
+    throw Error(cfg.path + ": " + k + "NAME: '" + name + "' is not supported with FlatFormer " +
+                "(expected SECOND)");
+  if (const std::string name = cfg.get_string(n + "NAME"); name != "SECONDFPN")
+    throw Error(cfg.path + ": " + n + "NAME: '" + name + "' is not supported (expected SECONDFPN)");
+  auto ints = [&](const std::string& key) {
+    return cfg.as<std::vector<int>>(cfg.require(key), key);
+  };
+  auto eps_of = [&](const std::string& key) {
+    const YAML::Node e = cfg.find(key);
+    return e ? float(cfg.as<double>(e, key)) : 1e-3f;
+  };
+  const auto outs = ints(k + "OUT_CHANNELS"), nums = ints(k + "LAYER_NUMS"),
+             strides = ints(k + "LAYER_STRIDES");
+  if (nums.size() != outs.size() || strides.size() != outs.size())
+    throw Error(cfg.path + ": " + k + "OUT_CHANNELS, LAYER_NUMS and LAYER_STRIDES need the " +
+                "same length");
+  if (const YAML::Node r = cfg.find(k + "RESIDUAL"); r.IsDefined())
+    residual_ = cfg.as<bool>(r, k + "RESIDUAL");
+  const float eps = eps_of(k + "BN_EPS");
+  int64_t cin = in;
+  for (std::size_t s = 0; s < outs.size(); ++s) {
+    std::vector<Conv> units;
+    for (int u = 0; u <= nums[s]; ++u) {
+      const std::string p = "backbone.blocks." + std::to_string(s) + "." + std::to_string(u) + ".";
+      Conv c;
+      c.out = outs[s];
+      c.stride = u == 0 ? strides[s] : 1;
+      std::tie(c.w, c.b) =
+          wl.take_folded(p + "0.weight", {c.out, u == 0 ? cin : c.out, 3, 3}, "", p + "1.", eps);
+      units.push_back(c);
+    }
+    blocks_.push_back(units);
+    cin = outs[s];
+  }
+  const auto nin = ints(n + "IN_CHANNELS"), nout = ints(n + "OUT_CHANNELS");
+  const auto ups = cfg.get_doubles(n + "UPSAMPLE_STRIDES");
+  if (nin.size() != outs.size() || nout.size() != outs.size() || ups.size() != outs.size())
+    throw Error(cfg.path + ": " + n + "IN_CHANNELS, OUT_CHANNELS and UPSAMPLE_STRIDES need one " +
+                "entry per backbone level (" + std::to_string(outs.size()) + ")");
+  const float neps = eps_of(n + "BN_EPS");
+  for (std::size_t i = 0; i < nin.size(); ++i) {
+    if (nin[i] != outs[i])
+      throw Error(cfg.path + ": " + n + "IN_CHANNELS[" + std::to_string(i) + "] is " +
+                  std::to_string(nin[i]) + " but backbone level " + std::to_string(i) + " gives " +
+                  std::to_string(outs[i]));
+    const std::string p = "neck.deblocks." + std::to_string(i) + ".";
+    Conv d;
+    d.out = nout[i];
+    if (ups[i] >= 1) {
+      const int s = int(std::lround(ups[i]));
+      d.stride = s;
+      d.transposed = true;
+      // ConvTranspose2d weight [Cin, Cout, s, s]: fold the BatchNorm along dim 1.
+      nn::Tensor w = wl.take_host(p + "0.weight", {nin[i], d.out, s, s});
+      nn::Tensor g = wl.take_host(p + "1.weight", {d.out}),
+                 be = wl.take_host(p + "1.bias", {d.out});
+      nn::Tensor m = wl.take_host(p + "1.running_mean", {d.out});
+      nn::Tensor v = wl.take_host(p + "1.running_var", {d.out});
+      wl.ignore(p + "1.num_batches_tracked");
+      nn::Tensor wf = nn::Tensor::empty(w.shape()), bf = nn::Tensor::empty({d.out});
+      for (int64_t o = 0; o < d.out; ++o) {
+        const float scale = g.f32()[o] / std::sqrt(v.f32()[o] + neps);
+        bf.f32()[o] = be.f32()[o] - m.f32()[o] * scale;
+        for (int64_t c = 0; c < nin[i]; ++c)
+          for (int64_t q = 0; q < s * s; ++q) {
+            const int64_t at = (c * d.out + o) * s * s + q;
+            wf.f32()[at] = w.f32()[at] * scale;
+          }
+      }
+      d.w = wl.backend().upload(wf);
+      d.b = wl.backend().upload(bf);
+    } else {
+      const int s = int(std::lround(1.0 / ups[i]));
+      d.stride = s;
+      std::tie(d.w, d.b) =
+          wl.take_folded(p + "0.weight", {d.out, nin[i], s, s}, "", p + "1.", neps);
+    }
+    deblocks_.push_back(d);
+    out_channels_ += d.out;
+  }
+}
+
+nn::Tensor FlatFormerBev::forward(nn::Backend& be, const nn::Tensor& input,
+                                  const StageRecorder& rec) const {
+  if (input.rank() != 4 || input.dim(0) != 1)
+    throw Error("SECOND: expected one [1, C, H, W] map, got " + nn::shape_string(input.shape()));
+  nn::Tensor x = input;
+  std::vector<nn::Tensor> ups;
+  for (std::size_t s = 0; s < blocks_.size(); ++s) {
+    for (const Conv& c : blocks_[s]) {
+      const int64_t H = (x.dim(2) - 1) / c.stride + 1, W = (x.dim(3) - 1) / c.stride + 1;
+      nn::Tensor y = be.alloc({1, c.out, H, W});
+      be.conv2d(x, c.w, c.b, c.stride, 1, y, nn::Act::ReLU);
+      if (residual_ && y.shape() == x.shape()) be.binary(nn::BinOp::Add, y, x, y);
+      x = y;
+    }
+    if (rec) rec("backbone_2d.blocks." + std::to_string(s), x);
+    const Conv& d = deblocks_[s];
+    const int64_t H = d.transposed ? x.dim(2) * d.stride : x.dim(2) / d.stride;
+    const int64_t W = d.transposed ? x.dim(3) * d.stride : x.dim(3) / d.stride;
+    nn::Tensor u = be.alloc({1, d.out, H, W});
+    if (d.transposed)
+      be.conv_transpose2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
+    else
+      be.conv2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
+    ups.push_back(u);
+  }
+  const int64_t H = ups[0].dim(2), W = ups[0].dim(3);
+  std::vector<nn::Tensor> parts;
+  for (const auto& u : ups) {
+    if (u.dim(2) != H || u.dim(3) != W)
+      throw Error("SECONDFPN: the levels upsample to different sizes (" +
+                  nn::shape_string(ups[0].shape()) + " vs " + nn::shape_string(u.shape()) + ")");
+    parts.push_back(u.reshape({u.dim(1), H * W}));
+  }
+  nn::Tensor out = be.alloc({out_channels_, H * W});
+  be.concat(parts, 0, out);
+  return out.reshape({1, out_channels_, H, W});
+}
+
+}  // namespace lidardet

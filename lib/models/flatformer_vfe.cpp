@@ -1,0 +1,130 @@
+#include "models/flatformer_vfe.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "voxel/dynamic_voxelizer.hpp"
+#include "voxel/point_features.hpp"
+
+namespace lidardet {
+
+namespace {
+bool flag(const ModelConfig& cfg, const std::string& key, bool fallback) {
+  const YAML::Node n = cfg.find(key);
+  return n.IsDefined() && !n.IsNull() ? cfg.as<bool>(n, key) : fallback;
+}
+}  // namespace
+
+VoxelizerConfig flatformer_voxelizer_config(const ModelConfig& cfg) {
+  VoxelizerConfig vc = VoxelizerConfig::from_model_yaml(cfg.root, cfg.path);
+  if (!flag(cfg, "MODEL.VFE.CLAMP_COORDS", true))
+    throw Error(cfg.path + ": MODEL.VFE.CLAMP_COORDS: False is not supported (expected True, " +
+                "the FlatFormer fork's voxelizer)");
+  vc.rule = RangeRule::kStrictClamp;
+  vc.order = VoxelOrder::kZYX;
+  if (cfg.find("DATA_CONFIG.POINT_RANGE_FILTER").IsDefined()) {
+    const auto f = cfg.get_doubles("DATA_CONFIG.POINT_RANGE_FILTER", 6);
+    for (int i = 0; i < 6; ++i) vc.filter_range[i] = float(f[i]);
+  }
+  if (cfg.find("DATA_CONFIG.TANH_ON_FEATURES").IsDefined())
+    vc.tanh_channels = cfg.get_strings("DATA_CONFIG.TANH_ON_FEATURES");
+  return vc;
+}
+
+float round_to_half(float x) {
+  if (!std::isfinite(x) || x == 0.f) return x;
+  const float a = std::fabs(x);
+  if (a >= 65520.f) return std::copysign(INFINITY, x);  // past the largest half, 65504
+  float q;                                              // spacing of halves near a
+  if (a < 6.103515625e-05f) {
+    q = 5.9604644775390625e-08f;  // subnormal halves: 2^-24 apart
+  } else {
+    int e = 0;
+    std::frexp(a, &e);            // a = m 2^e, m in [0.5, 1)
+    q = std::ldexp(1.f, e - 11);  // 11 significant bits
+  }
+  return std::copysign(std::nearbyint(a / q) * q, x);  // exact scaling; rint ties to even
+}
+
+FlatFormerVfe::FlatFormerVfe(nn::WeightLoader& wl, const ModelConfig& cfg)
+    : vc_(flatformer_voxelizer_config(cfg)) {
+  const std::string k = "MODEL.VFE.";
+  if (const std::string mode =
+          cfg.find(k + "MODE").IsDefined() ? cfg.get_string(k + "MODE") : "max";
+      mode != "max")
+    throw Error(cfg.path + ": " + k + "MODE: '" + mode + "' is not supported (expected max)");
+  if (vc_.with_distance)
+    throw Error(cfg.path + ": " + k + "WITH_DISTANCE: True is not supported (expected False)");
+  fp16_points_ = flag(cfg, "DATA_CONFIG.FP16_POINTS", false);
+  const auto used = cfg.get_strings("DATA_CONFIG.POINT_FEATURE_ENCODING.used_feature_list");
+  const auto filters = cfg.as<std::vector<int>>(cfg.require(k + "NUM_FILTERS"), k + "NUM_FILTERS");
+  if (filters.empty()) throw Error(cfg.path + ": " + k + "NUM_FILTERS: expected at least one");
+  const YAML::Node eps_node = cfg.find(k + "BN_EPS");
+  const float eps = eps_node ? float(cfg.as<double>(eps_node, k + "BN_EPS")) : 1e-3f;
+  int64_t in = int64_t(used.size()) + 3 * vc_.with_cluster_center + 3 * vc_.with_voxel_center;
+  for (std::size_t i = 0; i < filters.size(); ++i) {
+    const std::string p = "voxel_encoder.vfe_layers." + std::to_string(i) + ".";
+    auto [w, b] = wl.take_folded(p + "linear.weight", {filters[i], in}, "", p + "norm.", eps);
+    layers_.emplace_back(w, b);
+    in = 2 * int64_t(filters[i]);  // [own | pillar max]
+  }
+}
+
+SparseVoxels FlatFormerVfe::forward(nn::Backend& be, const PointCloud& cloud) const {
+  // The official pipeline applies tanh while loading, then casts to FP16 inside the model.
+  PointCloud rounded;
+  const PointCloud* src = &cloud;
+  VoxelizerConfig vc = vc_;
+  if (fp16_points_) {
+    rounded = cloud;
+    const std::size_t nc = rounded.num_channels();
+    std::vector<bool> use_tanh(nc, false);
+    for (const std::string& name : vc.tanh_channels) use_tanh[rounded.require_channel(name)] = true;
+    float* d = rounded.data();
+    for (std::size_t i = 0; i < rounded.size() * nc; ++i)
+      d[i] = round_to_half(use_tanh[i % nc] ? portable_tanh(d[i]) : d[i]);
+    vc.tanh_channels.clear();
+    src = &rounded;
+  }
+  const PointCloudView view = src->view();
+  const std::span<const PointCloudView> views(&view, 1);
+  const Voxels v = voxelize(views, vc);
+  const PointFeatures pf = point_features(views, v, vc);
+  const int64_t Np = int64_t(pf.rows), M = int64_t(v.num_voxels());
+  if (int64_t(pf.width) != layers_.front().w.dim(1))
+    throw Error("DynamicVFE: the cloud gives " + std::to_string(pf.width) +
+                " features per point, the weights expect " +
+                std::to_string(layers_.front().w.dim(1)) +
+                " (check the cloud's channels against used_feature_list)");
+  SparseVoxels out;
+  out.batch_size = 1;
+  out.shape = {vc_.grid[2], vc_.grid[1], vc_.grid[0]};
+  out.coords = v.coords;
+  if (M == 0) {
+    out.features = be.alloc({0, layers_.back().w.dim(0)});
+    return out;
+  }
+  nn::Tensor feats = be.alloc({Np, int64_t(pf.width)});
+  be.copy(nn::Tensor::wrap(const_cast<float*>(pf.values.data()), {Np, int64_t(pf.width)},
+                           nn::DType::F32),
+          feats);
+  const nn::Tensor inv = index_tensor(be, v.point_voxel);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const int64_t C = layers_[i].w.dim(0);
+    nn::Tensor y = be.alloc({Np, C});
+    layers_[i].forward(be, feats, y, nn::Act::ReLU);
+    nn::Tensor pooled = be.alloc({M, C});
+    be.scatter_reduce(y, inv, nn::Reduce::Max, pooled);
+    if (i + 1 == layers_.size()) {
+      out.features = pooled;
+      break;
+    }
+    nn::Tensor back = be.alloc({Np, C});
+    be.gather_rows(pooled, inv, back);
+    feats = be.alloc({Np, 2 * C});
+    be.concat({y, back}, 1, feats);
+  }
+  return out;
+}
+
+}  // namespace lidardet

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -83,6 +84,13 @@ double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
     scale = std::max(scale, double(std::fabs(b[i])));
   }
   return scale > 0 ? diff / scale : diff;
+}
+
+// For the XML report (--gtest_output=xml): the measured error of each stage.
+std::string sci(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2e", v);
+  return b;
 }
 
 // lidardet's tensor names (docs/trace.md) -> the reference recorder's names.
@@ -180,7 +188,9 @@ TEST(FlatFormerParity, EachStageFedTheReferenceInputMatchesWithin1e4) {
       if (r.empty() || !c.ref.count(r)) continue;
       SCOPED_TRACE(name);
       ASSERT_EQ(h.shape, c.ref.at(r).shape);
-      EXPECT_LE(rel_error(h.v, c.ref.at(r).v), 1e-4);
+      const double e = rel_error(h.v, c.ref.at(r).v);
+      EXPECT_LE(e, 1e-4);
+      RecordProperty("stage_input." + name, sci(e));
       ++here;
     }
     EXPECT_GE(here, 1) << "the stage recorded nothing the reference has";
@@ -198,7 +208,9 @@ TEST(FlatFormerParity, ChainedFromThePointsEveryStageMatchesWithin1e4) {
     if (r.empty() || !c.ref.count(r) || h.is_int) continue;
     SCOPED_TRACE(name);
     ASSERT_EQ(h.shape, c.ref.at(r).shape);
-    EXPECT_LE(rel_error(h.v, c.ref.at(r).v), 1e-4);
+    const double e = rel_error(h.v, c.ref.at(r).v);
+    EXPECT_LE(e, 1e-4);
+    RecordProperty("chained." + name, sci(e));
     ++compared;
   }
   EXPECT_EQ(compared, 13);  // the 12 above and the VFE

@@ -16,6 +16,8 @@
 #include "common/test_paths.hpp"
 #include "core/error.hpp"
 #include "models/detector.hpp"
+#include "models/head_config.hpp"
+#include "models/nms.hpp"
 
 using namespace lidardet;
 
@@ -334,6 +336,54 @@ TEST_F(CenterParity, ChainedFromThePointsKeepsTheReferenceBoxes) {
     for (int k = 0; k < 7; ++k) EXPECT_NEAR(got[k], r[k], 1e-3 * (1 + std::fabs(r[k])));
     EXPECT_NEAR(ours[i].score, scores.v[i], 1e-4);
     EXPECT_EQ(ours[i].label, names.at(int(labels.v[i]) - 1));
+  }
+}
+
+// --corrected-nms (DetectorOptions::corrected_nms) reaches the head: fed the reference head
+// maps, each detector keeps exactly what the mmdet3d multi-class NMS keeps of the reference's
+// pre-NMS candidates, with the quirk (the default, as the reference) or the true geometry.
+TEST_F(CenterParity, CorrectedNmsOptionSwitchesTheBoxGeometryOfTheNms) {
+  const Host& pb = ref_->at("post.pre_nms_boxes");
+  const Host& ps = ref_->at("post.pre_nms_scores");
+  const Host& pl = ref_->at("post.pre_nms_labels");
+  std::vector<Box3D> cand;
+  std::vector<float> scores;
+  std::vector<int> labels;
+  for (int64_t i = 0; i < pb.shape[0]; ++i) {
+    const float* r = &pb.v[i * 7];
+    Box3D b;
+    b.x = r[0], b.y = r[1], b.z = r[2], b.l = r[3], b.w = r[4], b.h = r[5], b.yaw = r[6];
+    cand.push_back(b);
+    scores.push_back(ps.v[i]);
+    labels.push_back(int(pl.v[i]) - 1);
+  }
+  const auto nms =
+      center_head_settings(load_model_config(fixture("lion_mamba_center", "yaml")), true)
+          .per_class_nms;
+  const auto keep_quirk = mmdet_multi_class_nms(cand, scores, labels, nms, true);
+  const auto keep_true = mmdet_multi_class_nms(cand, scores, labels, nms, false);
+  ASSERT_EQ(keep_quirk.size(), std::size_t(ref_->at("post.boxes").shape[0]));  // conversion ok
+  // The fixture must tell the two geometries apart, or this test proves nothing.
+  ASSERT_NE(keep_quirk, keep_true);
+
+  std::map<std::string, nn::Tensor> in;
+  for (const auto& [name, h] : *ref_) {
+    in[name] = h.tensor();
+    if (name.starts_with("head.0.")) in["dense_head." + name.substr(7)] = h.tensor();
+  }
+  DetectorOptions o;
+  o.corrected_nms = true;
+  Detector corrected(fixture("lion_mamba_center", "yaml"),
+                     fixture("lion_mamba_center", "weights.safetensors"), o);
+  for (auto [det, keep] : {std::pair{det_, &keep_quirk}, std::pair{&corrected, &keep_true}}) {
+    const auto got = det->run_stages("post_processing", "post_processing", nullptr, in, {});
+    ASSERT_EQ(got.size(), keep->size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const Box3D& want = cand[(*keep)[i]];
+      EXPECT_NEAR(got[i].x, want.x, 1e-3 * (1 + std::fabs(want.x))) << i;
+      EXPECT_NEAR(got[i].y, want.y, 1e-3 * (1 + std::fabs(want.y))) << i;
+      EXPECT_NEAR(got[i].score, scores[(*keep)[i]], 1e-4) << i;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // `lidardet eval waymo`: the Waymo Open Dataset 3D detection metrics (AP/APH per breakdown) on
-// metrics Objects protobuf files or the per-frame JSON form of docs/eval.md.
+// metrics Objects protobuf files, the per-frame JSON form of docs/eval.md, or the laser labels
+// of v1 segment TFRecords (a .tfrecord or a folder of them).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "eval/pr_svg.hpp"
 #include "eval/waymo_eval.hpp"
 #include "io/waymo/objects.hpp"
+#include "io/waymo/segment_labels.hpp"
 
 namespace {
 using namespace lidardet;
@@ -111,6 +113,20 @@ std::vector<waymo::WaymoObject> read_json_objects(const std::string& path, bool 
 
 std::vector<waymo::WaymoObject> read_objects(const std::string& path, bool is_gt) {
   if (std::filesystem::path(path).extension() == ".json") return read_json_objects(path, is_gt);
+  // Segments carry their labels with difficulty and points in box, as ground truth needs.
+  // As predictions, labels without points are dropped as they are from the ground truth
+  // (eval.md), so that a segment scored against itself is a perfect detector (AP 1).
+  if (waymo::is_segment_path(path)) {
+    auto labels = waymo::read_segment_labels(path);
+    if (!is_gt)
+      std::erase_if(labels,
+                    [](const waymo::WaymoObject& l) { return l.num_lidar_points_in_box <= 0; });
+    return labels;
+  }
+  if (std::filesystem::is_directory(path))
+    throw Error(path +
+                ": a folder holding no .tfrecord segment (expected an Objects .bin, a "
+                "per-frame .json, a .tfrecord or a folder of them)");
   return waymo::read_objects_file(path);
 }
 
@@ -162,9 +178,13 @@ void setup_waymo(CLI::App& sub) {
     int threads = 1;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("--gt", o->gt, "Ground truth: a metrics Objects .bin file or per-frame .json")
+  sub.add_option("--gt", o->gt,
+                 "Ground truth: a metrics Objects .bin, a per-frame .json, or v1 segment "
+                 "TFRecords (a .tfrecord or a folder of them: their laser labels)")
       ->required();
-  sub.add_option("--pred", o->pred, "Predictions: a metrics Objects .bin file or per-frame .json")
+  sub.add_option("--pred", o->pred,
+                 "Predictions: a metrics Objects .bin (lidardet detect --objects), a per-frame "
+                 ".json, or segment TFRecords (their labels, score 1)")
       ->required();
   sub.add_option("--json", o->json, "Write every number as JSON to this file");
   sub.add_option("--threads", o->threads, "Threads over frames (the result does not depend on it)")

@@ -8,10 +8,13 @@
 #include <random>
 
 #include "io/waymo/crc32c.hpp"
+#include "io/waymo/detection_input.hpp"
 #include "io/waymo/frame_points.hpp"
 #include "io/waymo/frame_writer.hpp"
 #include "io/waymo/range_image.hpp"
 #include "io/waymo/zlib_codec.hpp"
+#include "sim/scene_config.hpp"
+#include "sim/simulator.hpp"
 
 using namespace lidardet::waymo;
 
@@ -143,7 +146,41 @@ void BM_Crc32cOfFrame(benchmark::State& state) {
 
 }  // namespace
 
+// What `lidardet detect` adds per Waymo frame before the model: raw channels to the model's
+// features (tanh on intensity and elongation, NLZ filter). Compare with BM_FrameToPoints.
+void BM_ModelInputCloud(benchmark::State& state) {
+  const FramePoints fp = frame_points(decode_frame(frame_bytes(), "bench"), "bench");
+  const std::vector<std::string> used = {"x", "y", "z", "intensity", "elongation"};
+  for (auto _ : state) {
+    const lidardet::PointCloud c =
+        model_input_cloud(fp.cloud, used, {"intensity", "elongation"}, true, "bench");
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["points"] = double(fp.cloud.size());
+}
+
+// One simulated Waymo-TOP frame (configs/sim/waymo_top.yaml, scene_waymo.yaml) without (0) and
+// with (1) the second-return model: the ratio is the cost of second returns.
+void BM_SimulateTopFrame(benchmark::State& state) {
+  const std::string cfg = std::string(LIDARDET_SOURCE_DIR) + "/configs/sim/";
+  lidardet::sim::SensorSpec sensor = lidardet::sim::load_sensor(cfg + "waymo_top.yaml");
+  if (state.range(0) == 0) sensor.second_return_footprint = 0;
+  const lidardet::sim::Simulator sim(sensor,
+                                     lidardet::sim::load_scene_config(cfg + "scene_waymo.yaml"));
+  std::size_t second = 0;
+  for (auto _ : state) {
+    const lidardet::sim::SimFrame f = sim.simulate(3, 0);
+    second = f.second_points.size();
+    benchmark::DoNotOptimize(f.points.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["second_returns"] = double(second);
+}
+
 BENCHMARK(BM_FrameToPoints)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ModelInputCloud)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SimulateTopFrame)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DecodeAndInflateOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InflateFast)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InflateZlibStreaming)->Unit(benchmark::kMillisecond);

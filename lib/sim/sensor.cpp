@@ -75,6 +75,15 @@ SensorSpec load_sensor(const std::string& path) {
   s.atmosphere_attenuation = yaml_double(inten, "atmosphere_attenuation", path, "intensity");
   s.incidence_floor = yaml_double(inten, "incidence_floor", path, "intensity");
   check_range(path, "intensity.incidence_floor", s.incidence_floor, 0, 1);
+  if (root["second_return"]) {
+    const YAML::Node sr = yaml_map(root, "second_return", path, "");
+    s.second_return_footprint = yaml_double(sr, "footprint_columns", path, "second_return");
+    s.second_return_min_separation = yaml_double(sr, "min_separation", path, "second_return");
+    s.second_return_intensity_scale = yaml_double(sr, "intensity_scale", path, "second_return");
+    check_range(path, "second_return.footprint_columns", s.second_return_footprint, 0, 4);
+    check_range(path, "second_return.min_separation", s.second_return_min_separation, 0, 1000);
+    check_range(path, "second_return.intensity_scale", s.second_return_intensity_scale, 0, 1);
+  }
 
   const YAML::Node cam = yaml_map(root, "camera", path, "");
   s.camera.width = yaml_int(cam, "width", path, "camera");

@@ -45,6 +45,16 @@ struct SensorSpec {
   // compensated, so grazing asphalt still returns (a pure Lambertian cos would not).
   double incidence_floor = 0;
   double intensity_noise_stddev = 0;
+  // Second returns (Waymo keeps the two strongest returns per pixel). Simple model: a beam has
+  // a footprint; where it straddles an edge, part of it passes the first surface and returns
+  // from one behind. The footprint's two azimuth edges (+-footprint/2 column steps) are cast
+  // beside every non-ground first return; the nearest hit at least `min_separation` metres
+  // behind the first return becomes the pixel's second return, with that surface's noise-free
+  // intensity times `intensity_scale` (the share of the footprint it gets). YAML section
+  // second_return {footprint_columns, min_separation, intensity_scale}; off when absent.
+  double second_return_footprint = 0;  // columns; 0 = no second returns
+  double second_return_min_separation = 0;
+  double second_return_intensity_scale = 0;
   CameraSpec camera;
 
   int rows() const { return static_cast<int>(inclinations.size()); }

@@ -50,6 +50,43 @@ int ideal_hits(const RayCaster& caster, const SensorSpec& s, int object) {
   return count;
 }
 
+// The beam footprint model of SensorSpec::second_return_*: casts the footprint's azimuth edges
+// beside a first return at distance `first_t` and records the nearest surface far enough
+// behind it as pixel (r, c)'s second return.
+void second_return(const RayCaster& caster, const Scene& scene, const SensorSpec& s, int r, int c,
+                   double az, double first_t, SimFrame& f) {
+  const double el = s.inclinations[r];
+  const double half = 0.5 * s.second_return_footprint * 2 * M_PI / s.columns;
+  Hit best, h;
+  double best_az = 0;
+  bool found = false;
+  for (const double side : {-1.0, 1.0}) {
+    const double a = az + side * half;
+    if (!caster.cast(a, el, h) || h.t < first_t + s.second_return_min_separation) continue;
+    if (h.t < s.min_range || h.t > s.max_range || (found && h.t >= best.t)) continue;
+    best = h, best_az = a, found = true;
+  }
+  if (!found) return;
+  const double ce = std::cos(el);
+  const double d[3] = {ce * std::cos(best_az), ce * std::sin(best_az), std::sin(el)};
+  const double cos_inc = std::abs(d[0] * best.nx + d[1] * best.ny + d[2] * best.nz);
+  const double albedo =
+      best.primitive >= 0 ? scene.primitives[best.primitive].albedo : scene.ground.albedo;
+  const double intensity = std::clamp(s.second_return_intensity_scale * albedo *
+                                          (s.incidence_floor + (1 - s.incidence_floor) * cos_inc) *
+                                          std::exp(-s.atmosphere_attenuation * best.t),
+                                      0.0, 1.0);
+  const float p[4] = {static_cast<float>(best.t * d[0]), static_cast<float>(best.t * d[1]),
+                      static_cast<float>(best.t * d[2]), static_cast<float>(intensity)};
+  f.second_points.push_back(p);
+  f.second_point_row.push_back(r);
+  f.second_point_col.push_back(c);
+  float* px = &f.second_range_image.data[(static_cast<std::size_t>(r) * s.columns + c) * 3];
+  px[0] = static_cast<float>(best.t);
+  px[1] = static_cast<float>(intensity);
+  px[2] = static_cast<float>(0.05 + 0.4 * (1.0 - cos_inc));
+}
+
 }  // namespace
 
 SimFrame Simulator::simulate_scene(const Scene& scene, std::uint64_t noise_seed) const {
@@ -65,6 +102,12 @@ SimFrame Simulator::simulate_scene(const Scene& scene, std::uint64_t noise_seed)
   f.range_image.cols = cols;
   f.range_image.data.assign(static_cast<std::size_t>(rows) * cols * 3, -1.0f);
   f.points.reserve(static_cast<std::size_t>(rows) * cols);
+  const bool two_returns = s.second_return_footprint > 0;
+  if (two_returns) {
+    f.second_range_image.rows = rows;
+    f.second_range_image.cols = cols;
+    f.second_range_image.data.assign(static_cast<std::size_t>(rows) * cols * 3, -1.0f);
+  }
   std::vector<int> first_hits(scene.objects.size(), 0);
 
   const double step = 2 * M_PI / cols;
@@ -109,6 +152,8 @@ SimFrame Simulator::simulate_scene(const Scene& scene, std::uint64_t noise_seed)
       px[0] = static_cast<float>(range);
       px[1] = static_cast<float>(intensity);
       px[2] = static_cast<float>(elongation);
+      // Second return: no random draws, so first returns are the same with or without it.
+      if (two_returns && h.primitive >= 0) second_return(caster, scene, s, r, c, az, h.t, f);
     }
   }
 

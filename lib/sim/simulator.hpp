@@ -73,6 +73,13 @@ struct SimFrame {
   std::vector<std::int32_t> point_row, point_col;
   std::vector<std::int32_t> point_object;  // index into objects, -1 background or ground
   RangeImage range_image;
+  // Second returns, when the sensor models them (sensor.hpp second_return): the same layout
+  // as range_image (range -1 where a pixel has none; rows = cols = 0 when not modelled), and
+  // their exact hit points (lidar frame, x y z intensity) with their pixels. They are not part
+  // of `points`, whose counts (points_in_box, statistics, KITTI output) stay first-return only.
+  RangeImage second_range_image;
+  PointCloud second_points;
+  std::vector<std::int32_t> second_point_row, second_point_col;
   std::vector<SimObject> objects;
   // Road plane under the sensor in the lidar frame: a x + b y + c z + d = 0, (a, b, c) unit
   // and pointing up.

@@ -1,5 +1,6 @@
-// Simulator -> Waymo writer -> reader: the decoded points are checked against the simulator's
-// own ground-truth points (configs/sim/waymo_top.yaml, the real TOP inclinations).
+// Simulator -> Waymo writer -> reader: the decoded points, both returns, are checked against the
+// simulator's own ground-truth points (configs/sim/waymo_top.yaml, the real TOP inclinations,
+// second returns from beam footprints straddling object edges).
 #include <gtest/gtest.h>
 
 #include "io/waymo/sim_bridge.hpp"
@@ -38,7 +39,10 @@ TEST(WaymoSim, SimulatedTopFrameRoundTripsAgainstGroundTruthPoints) {
   for (int r = 0; r < truth.range_image.rows; ++r)
     for (int c = 0; c < truth.range_image.cols; ++c) valid += truth.range_image.range(r, c) > 0;
   EXPECT_EQ(fp.counts[int(LaserName::kTop)][0], valid);
-  EXPECT_EQ(fp.cloud.size(), truth.points.size());
+  // The sensor models second returns: some object edges must produce them.
+  ASSERT_GT(truth.second_points.size(), 100u);
+  EXPECT_EQ(fp.counts[int(LaserName::kTop)][1], truth.second_points.size());
+  EXPECT_EQ(fp.cloud.size(), truth.points.size() + truth.second_points.size());
 
   // Decoded points come in row-major pixel order: match them to the simulator's points by pixel.
   std::map<std::pair<int, int>, std::size_t> decoded_at;
@@ -68,6 +72,32 @@ TEST(WaymoSim, SimulatedTopFrameRoundTripsAgainstGroundTruthPoints) {
   }
   RecordProperty("worst_relative_error", std::to_string(worst));
 
+  // Second returns follow the first ones, row-major by pixel. Their true hit lies on a
+  // footprint edge, off the column centre by at most half a column: the decoded point (at the
+  // column centre) is within range * pi / columns of it. Each lies behind its first return.
+  const sim::RangeImage& ri2 = truth.second_range_image;
+  std::map<std::pair<int, int>, std::size_t> second_at;
+  k = fp.counts[int(LaserName::kTop)][0];
+  for (int r = 0; r < ri2.rows; ++r)
+    for (int c = 0; c < ri2.cols; ++c)
+      if (ri2.range(r, c) > 0) second_at[{r, c}] = k++;
+  const double half_column = M_PI / sensor.columns;
+  for (std::size_t i = 0; i < truth.second_points.size(); ++i) {
+    const int r = truth.second_point_row[i], c = truth.second_point_col[i];
+    const auto it = second_at.find({r, c});
+    ASSERT_NE(it, second_at.end()) << "second return " << i << " has no valid pixel";
+    const float* p = fp.cloud.row(it->second);
+    const double dx = p[0] - (truth.second_points(i, 0) + sensor.mount_x);
+    const double dy = p[1] - (truth.second_points(i, 1) + sensor.mount_y);
+    const double dz = p[2] - (truth.second_points(i, 2) + sensor.mount_z);
+    const double range = ri2.range(r, c);
+    ASSERT_LE(std::sqrt(dx * dx + dy * dy + dz * dz), range * half_column + 1e-3)
+        << "second return " << i << " row " << r << " col " << c;
+    ASSERT_EQ(p[3], ri2.intensity(r, c));
+    ASSERT_GE(range, truth.range_image.range(r, c) + sensor.second_return_min_separation - 0.1)
+        << "a second return in front of its first one";
+  }
+
   // Labels: one per simulated object, points in boxes recomputed from the decoded points.
   ASSERT_EQ(f.laser_labels.size(), truth.objects.size());
   ASSERT_FALSE(f.laser_labels.empty());
@@ -76,11 +106,13 @@ TEST(WaymoSim, SimulatedTopFrameRoundTripsAgainstGroundTruthPoints) {
     const WaymoObject& l = f.laser_labels[i];
     const std::size_t recount = count_points_in_box(l.box, fp.cloud.view());
     EXPECT_EQ(std::size_t(l.num_lidar_points_in_box), recount) << l.id;
-    // The simulator counted the same returns in the same box (lidar frame): allow a point or
-    // two on the faces to fall either side after float rounding.
-    EXPECT_NEAR(double(recount), double(truth.objects[i].points_in_box),
-                2 + 0.01 * truth.objects[i].points_in_box)
-        << l.id;
+    // The simulator counted its first returns in the same box (lidar frame); add its second
+    // returns there. Allow a point or two on the faces to fall either side after float
+    // rounding and the half-column shift of second returns.
+    const std::size_t expected =
+        truth.objects[i].points_in_box +
+        count_points_in_box(truth.objects[i].box_lidar, truth.second_points.view());
+    EXPECT_NEAR(double(recount), double(expected), 2 + 0.02 * expected) << l.id;
     with_points += l.num_lidar_points_in_box > 0;
     EXPECT_EQ(l.box.label, truth.objects[i].waymo_class);
   }

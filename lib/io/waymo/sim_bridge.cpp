@@ -13,6 +13,27 @@ LaserCalibration sim_laser_calibration(const sim::SensorSpec& sensor) {
   return c;
 }
 
+namespace {
+
+// A simulator range image (range, intensity, elongation) as Waymo's [H, W, 4] with range -1 for
+// "no return" and the no-label-zone channel -1 (outside every zone).
+MatrixFloat waymo_range_image(const sim::RangeImage& ri) {
+  MatrixFloat m;
+  m.dims = {ri.rows, ri.cols, 4};
+  m.data.resize(std::size_t(ri.rows) * ri.cols * 4);
+  for (std::size_t px = 0, n = std::size_t(ri.rows) * ri.cols; px < n; ++px) {
+    const float range = ri.data[px * 3];
+    float* d = &m.data[px * 4];
+    d[0] = range > 0 ? range : -1.f;
+    d[1] = ri.data[px * 3 + 1];
+    d[2] = ri.data[px * 3 + 2];
+    d[3] = -1.f;
+  }
+  return m;
+}
+
+}  // namespace
+
 SceneFrame scene_frame_from_sim(const sim::SimFrame& frame, const sim::SensorSpec& sensor,
                                 const std::string& context_name, std::int64_t timestamp_micros,
                                 const Transform& pose) {
@@ -29,15 +50,15 @@ SceneFrame scene_frame_from_sim(const sim::SimFrame& frame, const sim::SensorSpe
   out.pose = pose;
   LaserScan scan;
   scan.calibration = sim_laser_calibration(sensor);
-  scan.return1.dims = {ri.rows, ri.cols, 4};
-  scan.return1.data.resize(std::size_t(ri.rows) * ri.cols * 4);
-  for (std::size_t px = 0, n = std::size_t(ri.rows) * ri.cols; px < n; ++px) {
-    const float range = ri.data[px * 3];
-    float* d = &scan.return1.data[px * 4];
-    d[0] = range > 0 ? range : -1.f;
-    d[1] = ri.data[px * 3 + 1];
-    d[2] = ri.data[px * 3 + 2];
-    d[3] = -1.f;  // outside any no-label zone
+  scan.return1 = waymo_range_image(ri);
+  // Sensors without a second-return model leave return 2 empty (written all invalid).
+  if (frame.second_range_image.rows > 0) {
+    const sim::RangeImage& ri2 = frame.second_range_image;
+    if (ri2.rows != ri.rows || ri2.cols != ri.cols || ri2.data.size() != ri.data.size())
+      throw Error(context_name + ": simulated second-return image is " + std::to_string(ri2.rows) +
+                  " x " + std::to_string(ri2.cols) + ", the first-return one " +
+                  std::to_string(ri.rows) + " x " + std::to_string(ri.cols));
+    scan.return2 = waymo_range_image(ri2);
   }
   out.lasers.push_back(std::move(scan));
   for (const sim::SimObject& o : frame.objects) {

@@ -17,9 +17,10 @@ namespace lidardet::waymo {
 // its beam edges as min/max and its mount as the extrinsic.
 LaserCalibration sim_laser_calibration(const sim::SensorSpec& sensor);
 
-// One simulated frame as a Waymo frame: the range image becomes the TOP return 1 (return 2
-// empty, no-label-zone flag -1), every labelled object a laser label in the vehicle frame with
-// its type, a track id "<context>_<object id>" and the simulator's difficulty.
+// One simulated frame as a Waymo frame: the range image becomes the TOP return 1, the
+// second-return image (when the sensor models one) return 2, else return 2 is empty; the
+// no-label-zone flag is -1 everywhere. Every labelled object becomes a laser label in the vehicle
+// frame with its type, a track id "<context>_<object id>" and the simulator's difficulty.
 // num_lidar_points_in_box is recounted by build_frame on the decoded points.
 SceneFrame scene_frame_from_sim(const sim::SimFrame& frame, const sim::SensorSpec& sensor,
                                 const std::string& context_name, std::int64_t timestamp_micros,

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Times the PyTorch reference per stage on one frame, for comparison with `lidardet bench detect`.
 
-  /usr/bin/python3 tools/bench_reference.py --config configs/lion_mamba_kitti_small.yaml [--frame x.bin]
-      [--weights ckpt.pth] [--repeats 3] [--threads 1]
+  /usr/bin/python3 tools/bench_reference.py --config configs/lion_mamba_kitti_small.yaml [--frame x.bin|x.npy]
+      [--weights ckpt.pth | --save-weights random.safetensors] [--repeats 3] [--threads 1]
 
 Reports the median wall time of each stage over the repeats (after one warm-up run), in milliseconds.
+--frame takes a KITTI .bin (N x 4 float32) or an .npy (N x 4 or N x 5 float32: x, y, z, intensity[, elongation]).
+Without --weights the model keeps its seeded random initialisation; --save-weights writes those weights as
+safetensors, so that `lidardet bench detect --weights` times the same model (full-size configs have no trained
+weights; timing does not depend on their values).
 """
 import argparse
 import os
@@ -18,6 +22,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference.config import load_config  # noqa: E402
 from reference.detector import FlatFormerDetector, build_detector  # noqa: E402
+from reference.safetensors_io import load_file, save_file  # noqa: E402
 from reference.synthetic import make_frame  # noqa: E402
 
 
@@ -50,6 +55,7 @@ def main():
     ap.add_argument('--config', required=True)
     ap.add_argument('--frame', default=None)
     ap.add_argument('--weights', default=None)
+    ap.add_argument('--save-weights', default=None, help='write the (random) weights used as .safetensors')
     ap.add_argument('--repeats', type=int, default=3)
     ap.add_argument('--threads', type=int, default=1)
     args = ap.parse_args()
@@ -58,15 +64,27 @@ def main():
     torch.manual_seed(0)
     model = build_detector(cfg).eval()
     if args.weights:
-        ck = torch.load(args.weights, map_location='cpu')
+        if args.weights.endswith('.safetensors'):
+            ck = load_file(args.weights)
+            ck = ck[0] if isinstance(ck, tuple) else ck
+        else:
+            ck = torch.load(args.weights, map_location='cpu')
         model.load_state_dict(ck.get('model_state', ck.get('state_dict', ck)))
-    if args.frame:
+    if args.save_weights:
+        save_file(model.state_dict(), args.save_weights, {'config': args.config, 'generator': 'tools/bench_reference.py'})
+    if args.frame and args.frame.endswith('.npy'):
+        pts = np.load(args.frame).astype(np.float32)
+        if pts.ndim != 2 or pts.shape[1] not in (4, 5):
+            raise SystemExit(f'{args.frame}: expected an (N, 4) or (N, 5) array, got {pts.shape}')
+    elif args.frame:
         pts = np.fromfile(args.frame, dtype=np.float32).reshape(-1, 4)
     else:
         r = cfg.DATA_CONFIG.POINT_CLOUD_RANGE
         pts, _, _ = make_frame(0, [r[0], r[1], -3, r[3], r[4], 1])
-    if len(cfg.DATA_CONFIG.POINT_FEATURE_ENCODING['used_feature_list']) == 5:
+    n_feat = len(cfg.DATA_CONFIG.POINT_FEATURE_ENCODING['used_feature_list'])
+    if n_feat == 5 and pts.shape[1] == 4:
         pts = np.concatenate([pts, np.zeros((len(pts), 1), np.float32)], 1)
+    pts = pts[:, :n_feat]
     points = torch.from_numpy(np.concatenate([np.zeros((len(pts), 1), np.float32), pts], 1))
     times = {}
     with torch.no_grad():

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "voxel/parallel.hpp"
 #include "voxel/radix_sort.hpp"
+#include "voxel/single_pass_voxelizer.hpp"
 
 namespace lidardet {
 
@@ -151,17 +152,22 @@ void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudVi
                    const VoxelizerConfig& config, int threads, UniqueMethod method) {
   const GridParams g = grid_params(config);
   out.batch_size = int(clouds.size());
-  std::vector<std::uint64_t>& point_key = ws.point_key;
-  point_keys(clouds, g, threads, ws, point_key, out.kept_points);
-  const std::uint64_t max_key = std::max<std::uint64_t>(clouds.size(), 1) * config.cells() - 1;
-  const int bits = bits_for(max_key);
-  if (method == UniqueMethod::kSort)
-    unique_by_sort(point_key, bits, threads, ws, out);
-  else
-    unique_by_hash(point_key, bits, threads, ws, out);
+  const bool single_pass =
+      threads <= 1 && method == UniqueMethod::kHash && voxelize_single_pass(out, ws, clouds, g);
+  if (!single_pass) {
+    std::vector<std::uint64_t>& point_key = ws.point_key;
+    point_keys(clouds, g, threads, ws, point_key, out.kept_points);
+    const std::uint64_t max_key = std::max<std::uint64_t>(clouds.size(), 1) * config.cells() - 1;
+    const int bits = bits_for(max_key);
+    if (method == UniqueMethod::kSort)
+      unique_by_sort(point_key, bits, threads, ws, out);
+    else
+      unique_by_hash(point_key, bits, threads, ws, out);
+    out.coords.resize(4 * out.keys.size());
+    for (std::size_t v = 0; v < out.keys.size(); ++v)
+      key_to_coord(out.keys[v], g, &out.coords[4 * v]);
+  }
   const std::size_t m = out.keys.size();
-  out.coords.resize(4 * m);
-  for (std::size_t v = 0; v < m; ++v) key_to_coord(out.keys[v], g, &out.coords[4 * v]);
   out.sample_offsets.assign(clouds.size() + 1, std::uint32_t(m));
   out.sample_offsets[0] = 0;
   for (std::size_t b = 1; b < clouds.size(); ++b)  // first voxel with batch index >= b

@@ -32,8 +32,9 @@ struct Voxels {
 
 GridParams grid_params(const VoxelizerConfig& config);
 
-// How the unique voxels are found. Both give identical output; kSort is the default because it
-// measured faster (docs/perf/voxel.md).
+// How the unique voxels are found; both give identical output. kHash is the default: on one
+// thread with 32-bit keys it is the single pass of single_pass_voxelizer.hpp, 2-3x faster than
+// sorting every point's key (docs/perf/voxel.md). With threads > 1 both use the chunked key pass.
 enum class UniqueMethod { kSort, kHash };
 
 // Scratch buffers of voxelize_into, kept between frames so that a frame allocates nothing.
@@ -45,17 +46,23 @@ struct VoxelWorkspace {
   RadixScratch radix;
   std::vector<std::uint64_t> table;  // hash method only
   std::vector<std::uint32_t> slot_id, first_id, order, rank, fill;
+  // Single-pass path: 32-bit point keys, table of key << 32 | id words, and per voxel id
+  // (order of first point) its word and point count. These only grow; expected_voxels sizes the
+  // table.
+  std::vector<std::uint64_t> slots, id_words, word_scratch;
+  std::vector<std::uint32_t> point_key32, id_count;
+  std::size_t expected_voxels = 0;
 };
 
 // Voxelizes a batch into `out`, reusing its and the workspace's memory.
 void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
                    const VoxelizerConfig& config, int threads = 1,
-                   UniqueMethod method = UniqueMethod::kSort);
+                   UniqueMethod method = UniqueMethod::kHash);
 
 // Voxelizes a batch (sample b = clouds[b]; every cloud needs x, y, z as channels 0..2).
 Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config,
-                int threads = 1, UniqueMethod method = UniqueMethod::kSort);
+                int threads = 1, UniqueMethod method = UniqueMethod::kHash);
 Voxels voxelize(const PointCloud& cloud, const VoxelizerConfig& config, int threads = 1,
-                UniqueMethod method = UniqueMethod::kSort);
+                UniqueMethod method = UniqueMethod::kHash);
 
 }  // namespace lidardet

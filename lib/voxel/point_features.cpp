@@ -36,6 +36,32 @@ void voxel_means_into(std::vector<float>& means, std::span<const PointCloudView>
   const auto starts = batch_starts(clouds);
   const std::size_t m = voxels.num_voxels();
   means.resize(3 * m);
+  if (chunk_count(m, threads, 2048) <= 1) {
+    // One thread: read the points once, in order, adding each to its voxel's sums (instead of
+    // jumping through every voxel's point list). Within a voxel the additions still come in
+    // ascending point order, so every sum has the same bits as in the per-voxel loop below.
+    // Consecutive points mostly share a voxel: a run's sums stay in registers (same additions,
+    // same order) and go back to memory when the voxel changes.
+    std::vector<double> sums(3 * m, 0.0);
+    std::size_t b = 0;
+    const std::size_t k = voxels.num_kept();
+    for (std::size_t r = 0; r < k;) {
+      const std::int32_t v = voxels.point_voxel[r];
+      double* s = &sums[3 * std::size_t(v)];
+      double acc[3] = {s[0], s[1], s[2]};
+      do {
+        const std::size_t i = voxels.kept_points[r];
+        while (i >= starts[b + 1]) ++b;
+        const float* p = clouds[b].row(i - starts[b]);
+        for (int a = 0; a < 3; ++a) acc[a] = d_add(acc[a], double(p[a]));
+      } while (++r < k && voxels.point_voxel[r] == v);
+      s[0] = acc[0], s[1] = acc[1], s[2] = acc[2];
+    }
+    for (std::size_t v = 0; v < m; ++v)
+      for (int a = 0; a < 3; ++a)
+        means[3 * v + a] = float(d_div(sums[3 * v + a], double(voxels.voxel_size(v))));
+    return;
+  }
   parallel_chunks(m, chunk_count(m, threads, 2048), [&](std::size_t b, std::size_t e, int) {
     for (std::size_t v = b; v < e; ++v) {
       double s[3] = {0, 0, 0};

@@ -76,4 +76,45 @@ void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_
   }
 }
 
+void radix_sort_words(std::vector<std::uint64_t>& words, int lo_bit, int hi_bit,
+                      std::vector<std::uint64_t>& scratch) {
+  const std::size_t n = words.size();
+  if (n < 2 || hi_bit <= lo_bit) return;
+  if (lo_bit < 0 || hi_bit > 64) throw std::invalid_argument("radix_sort_words: bad bit range");
+  if (n > 0xffffffffu) throw std::invalid_argument("radix_sort_words: more than 2^32 words");
+  constexpr int kMaxDigit = 11;
+  const int bits = hi_bit - lo_bit;
+  const int passes = (bits + kMaxDigit - 1) / kMaxDigit;
+  const int digit = (bits + passes - 1) / passes;  // even widths: 22 bits -> 11 + 11
+  const std::uint64_t mask = (std::uint64_t(1) << digit) - 1;
+  // Counts of every pass from one read of the input.
+  std::vector<std::uint32_t> hist(std::size_t(passes) << digit, 0);
+  std::uint32_t* h = hist.data();
+  const std::uint64_t* w = words.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t x = w[i] >> lo_bit;
+    for (int p = 0; p < passes; ++p) ++h[(std::size_t(p) << digit) + ((x >> (p * digit)) & mask)];
+  }
+  scratch.resize(n);
+  std::uint64_t* src = words.data();
+  std::uint64_t* dst = scratch.data();
+  for (int p = 0; p < passes; ++p) {
+    std::uint32_t* off = h + (std::size_t(p) << digit);
+    const int shift = lo_bit + p * digit;
+    if (off[(src[0] >> shift) & mask] == n) continue;  // every word has this digit
+    std::uint32_t run = 0;
+    for (std::size_t d = 0; d <= mask; ++d) {
+      const std::uint32_t c = off[d];
+      off[d] = run;
+      run += c;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t x = src[i];
+      dst[off[(x >> shift) & mask]++] = x;
+    }
+    std::swap(src, dst);
+  }
+  if (src != words.data()) words.swap(scratch);
+}
+
 }  // namespace lidardet

@@ -24,7 +24,8 @@ struct WindowOrder {
 std::vector<std::uint32_t> sample_counts(const std::vector<std::int32_t>& coords, int batch_size);
 
 // Sorts keys (unique per voxel) and fills perm, inverse, gather and scatter. On one thread by
-// default: the sorter is called per layer inside an already parallel pipeline.
+// default: the sorter is called per layer inside an already parallel pipeline. On one thread
+// with keys below 2^32 each voxel's key and index travel as one 64-bit word (11-bit digits).
 void finish_order(WindowOrder& order, int key_bits, const GroupMapping& mapping, int threads = 1);
 
 // Scratch reused between frames by the *_into functions (fresh pages cost more than sorting).
@@ -32,6 +33,8 @@ struct WindowScratch {
   std::vector<std::uint64_t> sorted;
   RadixScratch radix;
   std::vector<std::uint32_t> counts;
+  std::vector<std::uint64_t> words, word_scratch;  // key << 32 | voxel, for 32-bit keys
+  std::vector<std::int32_t> win, off;              // per-cell window index and offset tables
 };
 void finish_order(WindowOrder& order, int key_bits, const GroupMapping& mapping, int threads,
                   WindowScratch& scratch);

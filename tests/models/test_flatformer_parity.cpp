@@ -5,6 +5,7 @@
 // elements of a stage's output. Each stage fed the reference's input to that stage must match
 // within 1e-4; coordinates exactly; NMS must keep the same boxes.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <regex>
 #include <thread>
@@ -383,6 +385,83 @@ TEST(FlatFormerModel, ShippedSmallModelDetectsOnTheFixtureFrame) {
     EXPECT_TRUE(std::isfinite(b.x) && std::isfinite(b.yaw) && b.l > 0 && b.w > 0 && b.h > 0);
     EXPECT_GT(b.score, 0.1f);  // BBOX_CODER.SCORE_THRESHOLD
   }
+}
+
+// ---- the CLI on the fixture model ----
+
+int run_cli(const std::string& args) {
+  const int rc = std::system((test::cli_path() + " " + args + " > /dev/null 2>&1").c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The fixture frame as x, y, z, intensity rows.
+std::vector<float> fixture_xyzi() {
+  const Host& p = ctx().ref.at("input.points");
+  std::vector<float> out;
+  for (int64_t r = 0; r < p.shape[0]; ++r)
+    for (int k = 1; k < 5; ++k) out.push_back(p.v[r * 5 + k]);
+  return out;
+}
+
+TEST(FlatFormerCli, TraceWritesEveryStageAndASpanReproducesIt) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(test::cli_path())) GTEST_SKIP() << "CLI not built";
+  const fs::path dir = test::temp_dir("ff_trace");
+  const auto xyzi = fixture_xyzi();
+  std::ofstream(dir / "f.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(xyzi.data()), std::streamsize(xyzi.size() * 4));
+  const std::string model =
+      "--config " + fixture("yaml") + " --weights " + fixture("weights.safetensors");
+  ASSERT_EQ(run_cli("trace " + model + " --input " + (dir / "f.bin").string() + " --out " +
+                    (dir / "full.npz").string()),
+            0);
+  const auto full = read_npz((dir / "full.npz").string());
+  // The same tensors as the in-process run, bit for bit.
+  for (const std::string n : {"vfe.voxel_features", "backbone_3d.block_list.0.features",
+                              "backbone_2d", "dense_head.heatmap"}) {
+    SCOPED_TRACE(n);
+    ASSERT_TRUE(full.count(n));
+    EXPECT_EQ(full.at(n).to_vector(), ctx().stages.at(n).v);
+  }
+  EXPECT_EQ(full.at("post_processing.boxes").dim(0), ctx().ref.at("post.boxes").shape[0]);
+  // The encoder alone from the traced pillars.
+  write_npz((dir / "in.npz").string(), {{"vfe.voxel_features", full.at("vfe.voxel_features")},
+                                        {"vfe.voxel_coords", full.at("vfe.voxel_coords")}});
+  ASSERT_EQ(run_cli("trace " + model + " --stage-input " + (dir / "in.npz").string() +
+                    " --from backbone_3d --to backbone_3d --out " + (dir / "span.npz").string()),
+            0);
+  const auto span = read_npz((dir / "span.npz").string());
+  EXPECT_EQ(span.at("backbone_3d.block_list.0.features").to_vector(),
+            full.at("backbone_3d.block_list.0.features").to_vector());
+  fs::remove_all(dir);
+}
+
+TEST(FlatFormerCli, BenchDetectTimesEveryStageOfAnNpyFrame) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(test::cli_path())) GTEST_SKIP() << "CLI not built";
+  const fs::path dir = test::temp_dir("ff_bench");
+  const auto xyzi = fixture_xyzi();
+  const nn::Tensor t = nn::Tensor::from_vector({int64_t(xyzi.size() / 4), 4}, xyzi);
+  std::ofstream(dir / "f.npy", std::ios::binary) << npy_bytes(t);
+  const std::string model =
+      "--config " + fixture("yaml") + " --weights " + fixture("weights.safetensors");
+  ASSERT_EQ(run_cli("bench detect " + model + " --input " + (dir / "f.npy").string() +
+                    " --repeat 2 --warmup 0 --json " + (dir / "b.json").string()),
+            0);
+  std::ifstream f(dir / "b.json");
+  const auto j = nlohmann::json::parse(f);
+  for (const char* s :
+       {"vfe", "backbone_3d", "map_to_bev", "backbone_2d", "dense_head", "post_processing"})
+    EXPECT_GE(j["stages_ms"].value(s, -1.0), 0.0) << s;
+  EXPECT_GT(j["end_to_end_ms"].get<double>(), 0.0);
+  // Three columns are not a point cloud the model can read: exit 1, no JSON.
+  const nn::Tensor bad = nn::Tensor::from_vector({2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6});
+  std::ofstream(dir / "bad.npy", std::ios::binary) << npy_bytes(bad);
+  EXPECT_EQ(run_cli("bench detect " + model + " --input " + (dir / "bad.npy").string() +
+                    " --json " + (dir / "c.json").string()),
+            1);
+  EXPECT_FALSE(fs::exists(dir / "c.json"));
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -4,15 +4,18 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <map>
+#include <string>
 
 #include "core/error.hpp"
 #include "eval/kitti_iou.hpp"
+#include "eval/kitti_match.hpp"
+#include "eval/kitti_pr.hpp"
 
 namespace lidardet::eval {
 
 namespace {
 constexpr double kMinHeight[3] = {40, 25, 25};
+constexpr double kMaxMinHeight = 40;  // a detection lower than this is ignored at some difficulty
 constexpr int kMaxOcclusion[3] = {0, 1, 2};
 constexpr double kMaxTruncation[3] = {0.15, 0.30, 0.50};
 constexpr int kSamplePoints = 41;
@@ -22,161 +25,120 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Ignore states of one frame for (class, difficulty): 0 valid, 1 ignored, -1 not considered.
-struct FrameStates {
-  std::vector<int> gt, det;
-  std::vector<int> dontcare;  // indices into gt rows
-  // Rows whose state is not -1, in file order: the only ones matching looks at.
-  std::vector<int> gt_rows, det_rows;
-  int num_valid_gt = 0;
+using ClassMask = std::uint64_t;
+ClassMask class_bit(std::size_t c) { return c < 64 ? ClassMask{1} << c : ~ClassMask{0}; }
+
+// What the evaluation needs of the frames independently of class and difficulty, computed once:
+// the class of every object, detections in score order, DontCare overlaps, and the sparse
+// overlaps above the lowest threshold in use (no other overlap value can change a result).
+struct Prepared {
+  std::vector<std::size_t> gt_off, det_off;        // per frame, into the flat arrays below
+  std::vector<std::vector<std::int8_t>> gt_class;  // [class][gt]: §A2.1 class_state
+  std::vector<std::vector<char>> det_class;        // [class][det]: type is the class
+  std::vector<double> score;                       // per detection
+  std::vector<double> gt_height, gt_truncated, det_height;
+  std::vector<int> gt_occluded;
+  std::vector<std::uint32_t> by_score;  // frame-local indices, score descending
+  std::vector<double> sorted_score;     // aligned with by_score
+  std::vector<double> dontcare;         // max intersection / det area, or -1
+  std::array<std::vector<detail::KittiPair>, 3> pairs;
+  std::array<std::vector<std::size_t>, 3> pair_off;  // per frame + 1
 };
 
-FrameStates frame_states(const KittiEvalFrame& f, const std::string& cls, int diff) {
-  FrameStates s;
-  const std::string c = lower(cls);
-  for (std::size_t i = 0; i < f.gt.size(); ++i) {
-    const KittiObject& g = f.gt[i];
-    const std::string t = lower(g.type);
-    int class_state = -1;
-    if (t == c)
-      class_state = 1;
-    else if ((c == "pedestrian" && t == "person_sitting") || (c == "car" && t == "van"))
-      class_state = 0;
-    const double height = g.bbox[3] - g.bbox[1];
-    const bool too_hard = g.occluded > kMaxOcclusion[diff] || g.truncated > kMaxTruncation[diff] ||
-                          height <= kMinHeight[diff];
-    int state = -1;
-    if (class_state == 1 && !too_hard)
-      state = 0, ++s.num_valid_gt;
-    else if (class_state == 0 || class_state == 1)
-      state = 1;
-    s.gt.push_back(state);
-    if (state != -1) s.gt_rows.push_back(static_cast<int>(i));
-    if (g.type == "DontCare") s.dontcare.push_back(static_cast<int>(i));
+Prepared prepare(const std::vector<KittiEvalFrame>& frames, const std::vector<std::string>& classes,
+                 const std::array<double, 3>& min_thr) {
+  Prepared p;
+  const std::size_t nc = classes.size();
+  p.gt_class.resize(nc);
+  p.det_class.resize(nc);
+  p.gt_off.push_back(0);
+  p.det_off.push_back(0);
+  for (auto& o : p.pair_off) o.push_back(0);
+  std::size_t total_gt = 0, total_det = 0;
+  for (const auto& f : frames) total_gt += f.gt.size(), total_det += f.det.size();
+  for (std::size_t c = 0; c < nc; ++c) {
+    p.gt_class[c].reserve(total_gt);
+    p.det_class[c].reserve(total_det);
   }
-  for (const KittiObject& d : f.det) {
-    const double height = std::abs(d.bbox[3] - d.bbox[1]);
-    // A too-small detection is ignored whatever its class (it can still absorb a GT).
-    if (height < kMinHeight[diff])
-      s.det.push_back(1);
-    else
-      s.det.push_back(lower(d.type) == c ? 0 : -1);
-    if (s.det.back() != -1) s.det_rows.push_back(static_cast<int>(s.det.size() - 1));
-  }
-  return s;
-}
-
-struct Stats {
-  long tp = 0, fp = 0, fn = 0;
-  double similarity = 0;
-};
-
-// For each ground truth of a frame, the detections overlapping it by more than the threshold,
-// in file order. Every matching rule needs overlap > threshold, so scanning only these gives
-// the reference's result while skipping the (many) pairs that cannot match.
-struct Candidates {
-  std::vector<std::uint32_t> offsets;  // ng + 1
-  std::vector<std::uint32_t> dets;
-};
-
-Candidates candidates(const std::vector<double>& ov, std::size_t nd, std::size_t ng, double thr) {
-  Candidates c;
-  c.offsets.reserve(ng + 1);
-  c.offsets.push_back(0);
-  for (std::size_t i = 0; i < ng; ++i) {
-    for (std::size_t j = 0; j < nd; ++j)
-      if (ov[j * ng + i] > thr) c.dets.push_back(static_cast<std::uint32_t>(j));
-    c.offsets.push_back(static_cast<std::uint32_t>(c.dets.size()));
-  }
-  return c;
-}
-
-struct Scratch {
-  std::vector<char> assigned, below;
-  std::vector<double> deltas;
-};
-
-// One frame's matching (eval.md §A5). Pass 1 (compute_fp false) appends TP scores to
-// `tp_scores`; pass 2 counts TP/FP/FN at score threshold `thresh`.
-Stats match_frame(const KittiEvalFrame& f, const FrameStates& s,
-                  const std::vector<double>& overlaps, const Candidates& cand,
-                  const std::vector<double>& dc_overlaps, int metric, double min_overlap,
-                  double thresh, bool compute_fp, bool compute_aos, std::vector<double>* tp_scores,
-                  Scratch& w) {
-  const std::size_t nd = f.det.size(), ng = f.gt.size();  // overlaps are [det][gt]
-  w.assigned.assign(nd, 0);
-  w.below.assign(nd, 0);
-  w.deltas.clear();
-  if (compute_fp)
-    for (int j : s.det_rows) w.below[j] = f.det[j].score < thresh;
-  constexpr double kNoDetection = -10000000.0;
-  Stats st;
-  for (int i : s.gt_rows) {
-    int det_idx = -1;
-    double valid = kNoDetection, max_overlap = 0;
-    bool picked_ignored = false;
-    for (std::uint32_t k = cand.offsets[i]; k < cand.offsets[i + 1]; ++k) {
-      const int j = static_cast<int>(cand.dets[k]);
-      if (s.det[j] == -1 || w.assigned[j] || w.below[j]) continue;
-      const double ov = overlaps[j * ng + i];  // > min_overlap by construction
-      if (!compute_fp) {
-        if (f.det[j].score > valid) {
-          det_idx = j;
-          valid = f.det[j].score;
-        }
-      } else if ((ov > max_overlap || picked_ignored) && s.det[j] == 0) {
-        max_overlap = ov;
-        det_idx = j;
-        valid = 1;
-        picked_ignored = false;
-      } else if (valid == kNoDetection && s.det[j] == 1) {
-        det_idx = j;
-        valid = 1;
-        picked_ignored = true;
+  for (auto* v : {&p.gt_height, &p.gt_truncated}) v->reserve(total_gt);
+  p.gt_occluded.reserve(total_gt);
+  for (auto* v : {&p.score, &p.sorted_score, &p.dontcare, &p.det_height}) v->reserve(total_det);
+  p.by_score.reserve(total_det);
+  for (auto& v : p.pairs) v.reserve(total_det);
+  std::vector<ClassMask> gt_mask, det_mask;
+  std::vector<BevFootprint> gt_fp, det_fp;
+  for (const KittiEvalFrame& f : frames) {
+    const std::size_t ng = f.gt.size(), nd = f.det.size();
+    gt_mask.assign(ng, 0);
+    det_mask.assign(nd, 0);
+    std::vector<std::size_t> dontcare_rows;
+    for (std::size_t i = 0; i < ng; ++i) {
+      const std::string t = lower(f.gt[i].type);
+      for (std::size_t c = 0; c < nc; ++c) {
+        std::int8_t state = -1;
+        if (t == classes[c])
+          state = 1;
+        else if ((classes[c] == "pedestrian" && t == "person_sitting") ||
+                 (classes[c] == "car" && t == "van"))
+          state = 0;
+        p.gt_class[c].push_back(state);
+        if (state != -1) gt_mask[i] |= class_bit(c);
       }
+      if (f.gt[i].type == "DontCare") dontcare_rows.push_back(i);  // case-sensitive, as python
+      p.gt_height.push_back(f.gt[i].bbox[3] - f.gt[i].bbox[1]);
+      p.gt_truncated.push_back(f.gt[i].truncated);
+      p.gt_occluded.push_back(f.gt[i].occluded);
     }
-    if (valid == kNoDetection) {
-      if (s.gt[i] == 0) ++st.fn;
-    } else if (s.gt[i] == 1 || s.det[det_idx] == 1) {
-      w.assigned[det_idx] = 1;
-    } else {
-      ++st.tp;
-      if (tp_scores) tp_scores->push_back(f.det[det_idx].score);
-      if (compute_aos) w.deltas.push_back(f.gt[i].alpha - f.det[det_idx].alpha);
-      w.assigned[det_idx] = 1;
+    for (std::size_t j = 0; j < nd; ++j) {
+      const KittiObject& d = f.det[j];
+      if (std::isnan(d.score))
+        throw Error("KITTI evaluation: frame '" + f.id + "', detection " + std::to_string(j + 1) +
+                    ": score is NaN (expected a number)");
+      const std::string t = lower(d.type);
+      for (std::size_t c = 0; c < nc; ++c) {
+        p.det_class[c].push_back(t == classes[c]);
+        if (t == classes[c]) det_mask[j] |= class_bit(c);
+      }
+      // A too-small detection takes part for every class (§A2.2).
+      p.det_height.push_back(std::abs(d.bbox[3] - d.bbox[1]));
+      if (p.det_height.back() < kMaxMinHeight) det_mask[j] = ~ClassMask{0};
+      double dc = -1;
+      for (std::size_t k : dontcare_rows) dc = std::max(dc, image_overlap_of_first(d, f.gt[k]));
+      p.dontcare.push_back(dc);
     }
-  }
-  if (compute_fp) {
-    for (int j : s.det_rows)
-      if (!w.assigned[j] && s.det[j] == 0 && !w.below[j]) ++st.fp;
-    long absorbed = 0;
-    if (metric == kImage)
-      for (std::size_t k = 0; k < s.dontcare.size(); ++k)
-        for (int j : s.det_rows) {
-          if (w.assigned[j] || s.det[j] != 0 || w.below[j]) continue;
-          if (dc_overlaps[j * s.dontcare.size() + k] > min_overlap) {
-            w.assigned[j] = 1;
-            ++absorbed;
-          }
-        }
-    st.fp -= absorbed;
-    if (compute_aos) {
-      double sim = 0;
-      for (double d : w.deltas) sim += (1.0 + std::cos(d)) / 2.0;
-      st.similarity = (st.tp > 0 || st.fp > 0) ? sim : -1;
+    const std::size_t order_base = p.by_score.size();
+    for (std::size_t j = 0; j < nd; ++j) p.by_score.push_back(static_cast<std::uint32_t>(j));
+    std::stable_sort(
+        p.by_score.begin() + order_base, p.by_score.end(),
+        [&](std::uint32_t a, std::uint32_t b) { return f.det[a].score > f.det[b].score; });
+    for (std::size_t j = 0; j < nd; ++j) {
+      p.score.push_back(f.det[j].score);
+      p.sorted_score.push_back(f.det[p.by_score[order_base + j]].score);
     }
+    gt_fp.clear();
+    det_fp.clear();
+    for (const auto& g : f.gt) gt_fp.push_back(bev_footprint(g));
+    for (const auto& d : f.det) det_fp.push_back(bev_footprint(d));
+    for (std::size_t i = 0; i < ng; ++i)
+      for (std::size_t j = 0; j < nd; ++j) {
+        if (!(gt_mask[i] & det_mask[j])) continue;  // never compared for any class
+        const KittiObject& d = f.det[j];
+        const KittiObject& g = f.gt[i];
+        const auto gi = static_cast<std::uint32_t>(i), dj = static_cast<std::uint32_t>(j);
+        if (const double v = image_iou(d, g); v > min_thr[kImage])
+          p.pairs[kImage].push_back({gi, dj, v, (1.0 + std::cos(g.alpha - d.alpha)) / 2.0});
+        if (bev_apart(det_fp[j], gt_fp[i])) continue;
+        const float inter = bev_intersection_area_f32(det_fp[j], gt_fp[i]);
+        if (const double v = bev_iou_from_area(d, g, inter); v > min_thr[kBev])
+          p.pairs[kBev].push_back({gi, dj, v, 0.0});
+        if (const double v = iou_3d_from_area(d, g, inter); v > min_thr[k3d])
+          p.pairs[k3d].push_back({gi, dj, v, 0.0});
+      }
+    p.gt_off.push_back(p.gt_off.back() + ng);
+    p.det_off.push_back(p.det_off.back() + nd);
+    for (int m = 0; m < 3; ++m) p.pair_off[m].push_back(p.pairs[m].size());
   }
-  return st;
-}
-
-double average(const std::array<double, 41>& p, bool r40) {
-  double sum = 0;
-  if (r40) {
-    for (int i = 1; i < kSamplePoints; ++i) sum += p[i];
-    return sum / 40.0 * 100.0;
-  }
-  for (int i = 0; i < kSamplePoints; i += 4) sum += p[i];
-  return sum / 11.0 * 100.0;
+  return p;
 }
 }  // namespace
 
@@ -214,106 +176,73 @@ KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
       result.aos = f.det[0].alpha != -10;
       break;
     }
-  // Overlaps depend only on (frame, metric): compute them once.
-  std::array<std::vector<std::vector<double>>, 3> overlaps;
-  std::vector<std::vector<double>> dc_overlaps(frames.size());
-  for (int m = 0; m < 3; ++m) {
-    overlaps[m].resize(frames.size());
-    for (std::size_t f = 0; f < frames.size(); ++f)
-      overlaps[m][f] = overlap_matrix(frames[f].det, frames[f].gt, m);
-  }
-  // Candidate lists depend on (metric, overlap threshold) only: build each once.
-  std::map<std::pair<int, double>, std::vector<Candidates>> cand_cache;
-  auto cands = [&](int m, double thr) -> const std::vector<Candidates>& {
-    auto [it, fresh] = cand_cache.try_emplace({m, thr});
-    if (fresh)
-      for (std::size_t f = 0; f < frames.size(); ++f)
-        it->second.push_back(
-            candidates(overlaps[m][f], frames[f].det.size(), frames[f].gt.size(), thr));
-    return it->second;
-  };
-  Scratch scratch;
+  std::vector<std::string> classes;
+  std::array<double, 3> min_thr{1, 1, 1};  // lowest threshold per metric over everything in use
   for (const std::string& cls : opt.classes) {
+    classes.push_back(lower(cls));
+    for (const auto& set : kitti_min_overlaps(cls))
+      for (int m = 0; m < 3; ++m) min_thr[m] = std::min(min_thr[m], set[m]);
+  }
+  const Prepared p = prepare(frames, classes, min_thr);
+  std::vector<std::int8_t> gs(p.gt_off.back()), ds(p.det_off.back());
+  std::vector<int> valid_gt(frames.size());
+  detail::KittiMatcher matcher;
+  KittiCounts counts;
+  std::vector<double> tp_scores;
+  for (std::size_t c = 0; c < classes.size(); ++c) {
     KittiClassResult cr;
-    cr.cls = cls;
-    cr.min_overlap = kitti_min_overlaps(cls);
+    cr.cls = opt.classes[c];
+    cr.min_overlap = kitti_min_overlaps(cr.cls);
     for (int diff = 0; diff < 3; ++diff) {
-      std::vector<FrameStates> states;
       int num_gt = 0;
       for (std::size_t f = 0; f < frames.size(); ++f) {
-        states.push_back(frame_states(frames[f], cls, diff));
-        num_gt += states.back().num_valid_gt;
-        if (cls == opt.classes.front() && diff == 0) {
-          // DontCare overlaps (intersection / detection area), image boxes only.
-          const auto& s = states.back();
-          auto& dc = dc_overlaps[f];
-          dc.resize(frames[f].det.size() * s.dontcare.size());
-          for (std::size_t j = 0; j < frames[f].det.size(); ++j)
-            for (std::size_t k = 0; k < s.dontcare.size(); ++k)
-              dc[j * s.dontcare.size() + k] =
-                  image_overlap_of_first(frames[f].det[j], frames[f].gt[s.dontcare[k]]);
+        valid_gt[f] = 0;
+        for (std::size_t i = p.gt_off[f]; i < p.gt_off[f + 1]; ++i) {
+          const std::int8_t class_state = p.gt_class[c][i];
+          const bool too_hard = p.gt_occluded[i] > kMaxOcclusion[diff] ||
+                                p.gt_truncated[i] > kMaxTruncation[diff] ||
+                                p.gt_height[i] <= kMinHeight[diff];
+          std::int8_t state = -1;
+          if (class_state == 1 && !too_hard)
+            state = 0, ++valid_gt[f];
+          else if (class_state != -1)
+            state = 1;
+          gs[i] = state;
         }
+        num_gt += valid_gt[f];
+        // A too-small detection is ignored whatever its class (it can still absorb a GT).
+        for (std::size_t j = p.det_off[f]; j < p.det_off[f + 1]; ++j)
+          ds[j] = p.det_height[j] < kMinHeight[diff] ? 1 : p.det_class[c][j] ? 0 : -1;
       }
       cr.num_gt[diff] = num_gt;
       for (int set = 0; set < 2; ++set)
         for (int m = 0; m < 3; ++m) {
           const double thr = cr.min_overlap[set][m];
-          const auto& cand = cands(m, thr);
-          std::vector<double> tp_scores;
-          for (std::size_t f = 0; f < frames.size(); ++f)
-            match_frame(frames[f], states[f], overlaps[m][f], cand[f], dc_overlaps[f], m, thr, 0.0,
-                        false, false, &tp_scores, scratch);
-          const auto thresholds = kitti_score_thresholds(tp_scores, std::max(num_gt, 1));
           const bool aos = result.aos && m == kImage;
-          KittiCurve curve, orient;
-          curve.num_thresholds = orient.num_thresholds = static_cast<int>(thresholds.size());
-          const std::size_t nt = thresholds.size();
-          std::vector<long> tp(nt, 0), fp(nt, 0), fn(nt, 0);
-          std::vector<double> sim(nt, 0.0);
-          // Frames outer, thresholds inner (each threshold still sums frames in order). A frame's
-          // result depends on the threshold only through which of its detections pass it, so
-          // consecutive thresholds that admit no new detection reuse the previous result.
-          std::vector<double> scores;
-          for (std::size_t f = 0; f < frames.size(); ++f) {
-            scores.clear();
-            for (int j : states[f].det_rows) scores.push_back(frames[f].det[j].score);
-            std::sort(scores.begin(), scores.end(), std::greater<>());
-            std::size_t passing = 0, last_passing = 0;
-            Stats st;
-            for (std::size_t t = 0; t < nt; ++t) {
-              while (passing < scores.size() && scores[passing] >= thresholds[t]) ++passing;
-              if (t == 0 || passing != last_passing)
-                st = match_frame(frames[f], states[f], overlaps[m][f], cand[f], dc_overlaps[f], m,
-                                 thr, thresholds[t], true, aos, nullptr, scratch);
-              last_passing = passing;
-              tp[t] += st.tp;
-              fp[t] += st.fp;
-              fn[t] += st.fn;
-              if (aos && st.similarity != -1) sim[t] += st.similarity;
+          if (set == 1 && thr == cr.min_overlap[0][m]) {
+            // Same threshold as the strict set: the same computation, so the same results.
+            for (int slot : {m, m == kImage ? 3 : m}) {
+              cr.curves[1][slot][diff] = cr.curves[0][slot][diff];
+              cr.ap_r11[1][slot][diff] = cr.ap_r11[0][slot][diff];
+              cr.ap_r40[1][slot][diff] = cr.ap_r40[0][slot][diff];
             }
+            continue;
           }
-          for (std::size_t t = 0; t < nt; ++t) {
-            curve.precision[t] = static_cast<double>(tp[t]) / (tp[t] + fp[t]);
-            curve.recall[t] = static_cast<double>(tp[t]) / (tp[t] + fn[t]);
-            if (aos) orient.precision[t] = sim[t] / (tp[t] + fp[t]);
+          matcher.reset(thr, m == kImage, aos);
+          for (std::size_t f = 0; f < frames.size(); ++f) {
+            const std::size_t po = p.pair_off[m][f];
+            matcher.add_frame({&frames[f], p.pairs[m].data() + po, p.pair_off[m][f + 1] - po,
+                               gs.data() + p.gt_off[f], ds.data() + p.det_off[f],
+                               p.score.data() + p.det_off[f], p.by_score.data() + p.det_off[f],
+                               p.sorted_score.data() + p.det_off[f],
+                               p.dontcare.data() + p.det_off[f], valid_gt[f]});
           }
-          // Interpolate: each slot takes the maximum over itself and every later slot.
-          for (int t = 0; t < curve.num_thresholds; ++t) {
-            curve.precision[t] =
-                *std::max_element(curve.precision.begin() + t, curve.precision.end());
-            curve.recall[t] = *std::max_element(curve.recall.begin() + t, curve.recall.end());
-            orient.precision[t] =
-                *std::max_element(orient.precision.begin() + t, orient.precision.end());
-          }
-          cr.curves[set][m][diff] = curve;
-          cr.ap_r11[set][m][diff] = average(curve.precision, false);
-          cr.ap_r40[set][m][diff] = average(curve.precision, true);
-          if (m == kImage) {
-            orient.recall = curve.recall;
-            cr.curves[set][3][diff] = orient;
-            cr.ap_r11[set][3][diff] = aos ? average(orient.precision, false) : 0.0;
-            cr.ap_r40[set][3][diff] = aos ? average(orient.precision, true) : 0.0;
-          }
+          tp_scores.clear();
+          for (std::size_t f = 0; f < frames.size(); ++f) matcher.collect_tp_scores(f, tp_scores);
+          const auto thresholds = kitti_score_thresholds(tp_scores, std::max(num_gt, 1));
+          counts.reset(thresholds.size());
+          for (std::size_t f = 0; f < frames.size(); ++f) matcher.count(f, thresholds, counts);
+          store_kitti_curves(cr, set, m, diff, aos, counts);
         }
     }
     result.classes.push_back(cr);

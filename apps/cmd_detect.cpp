@@ -206,6 +206,14 @@ void run_waymo(const Opts& o, Detector& det, const ModelFiles& files, waymo::Inp
 }
 
 void run(const Opts& o) {
+  // Waymo-only options are checked before the model loads.
+  const auto wkind = fs::exists(o.input) ? waymo_kind(o) : std::nullopt;
+  if (!wkind && o.z_offset != 0)
+    throw Error("--z-offset: only for Waymo inputs (vehicle-frame points)");
+  if (!wkind && !o.objects.empty())
+    throw Error(
+        "--objects: Objects files are written for Waymo inputs (a .tfrecord, an "
+        "OpenPCDet processed folder or mmdet3d .bin frames with --format mmdet3d)");
   const ModelFiles files = resolve_model_files(o.config, o.weights, cli::model_roots());
   DetectorOptions dopt;
   dopt.backend = parse_backend(o.backend);
@@ -213,12 +221,7 @@ void run(const Opts& o) {
   Detector det(files.config, files.weights, dopt);
 
   if (!fs::exists(o.input)) throw Error("--input " + o.input + ": no such file or folder");
-  if (const auto kind = waymo_kind(o)) return run_waymo(o, det, files, *kind);
-  if (o.z_offset != 0) throw Error("--z-offset: only for Waymo inputs (vehicle-frame points)");
-  if (!o.objects.empty())
-    throw Error(
-        "--objects: Objects files are written for Waymo inputs (a .tfrecord, an "
-        "OpenPCDet processed folder or mmdet3d .bin frames with --format mmdet3d)");
+  if (wkind) return run_waymo(o, det, files, *wkind);
   std::unique_ptr<KittiObjectRoot> kitti;
   std::vector<FrameSource> frames;
   if (fs::is_directory(o.input) &&

@@ -195,14 +195,8 @@ TEST(DetectWaymoCli, OpenPCDetFolderAndMmdet3dBins) {
   EXPECT_EQ(j["timestamp_micros"], 1);
   EXPECT_EQ(j["timestamp_known"], false);
   ASSERT_TRUE(fs::exists(out / "objects.bin"));
-  r = cli("info --json --format objects " + (out / "objects.bin").string(), dir / "i.txt");
-  ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["objects"].get<std::size_t>(), json_boxes(out / "json"));
-  // A rerun skips both frames; --overwrite redoes them, to the same bytes.
+  // --overwrite redoes both frames (the resume path is covered above), to the same bytes.
   const std::string objects = read_bytes(out / "objects.bin");
-  r = cli("detect --input " + (dir / "waymo").string() + " --out " + out.string(), dir / "a2.txt");
-  ASSERT_EQ(r.rc, 0) << r.out;
-  EXPECT_NE(r.out.find("2 frames (2 already done)"), std::string::npos) << r.out;
   r = cli("detect --input " + seq.string() + " --out " + out.string() + " --overwrite",
           dir / "a3.txt");
   ASSERT_EQ(r.rc, 0) << r.out;

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "voxel/parallel.hpp"
+#include "voxel/point_features.hpp"
 #include "voxel/radix_sort.hpp"
 #include "voxel/single_pass_voxelizer.hpp"
 
@@ -149,11 +150,12 @@ void unique_by_hash(const std::vector<std::uint64_t>& point_key, int key_bits, i
 }  // namespace
 
 void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
-                   const VoxelizerConfig& config, int threads, UniqueMethod method) {
+                   const VoxelizerConfig& config, int threads, UniqueMethod method,
+                   std::vector<float>* means) {
   const GridParams g = grid_params(config);
   out.batch_size = int(clouds.size());
-  const bool single_pass =
-      threads <= 1 && method == UniqueMethod::kHash && voxelize_single_pass(out, ws, clouds, g);
+  const bool single_pass = threads <= 1 && method == UniqueMethod::kHash &&
+                           voxelize_single_pass(out, ws, clouds, g, means);
   if (!single_pass) {
     std::vector<std::uint64_t>& point_key = ws.point_key;
     point_keys(clouds, g, threads, ws, point_key, out.kept_points);
@@ -166,6 +168,7 @@ void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudVi
     out.coords.resize(4 * out.keys.size());
     for (std::size_t v = 0; v < out.keys.size(); ++v)
       key_to_coord(out.keys[v], g, &out.coords[4 * v]);
+    if (means) voxel_means_into(*means, clouds, out, threads);
   }
   const std::size_t m = out.keys.size();
   out.sample_offsets.assign(clouds.size() + 1, std::uint32_t(m));

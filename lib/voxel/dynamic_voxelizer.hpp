@@ -46,18 +46,21 @@ struct VoxelWorkspace {
   RadixScratch radix;
   std::vector<std::uint64_t> table;  // hash method only
   std::vector<std::uint32_t> slot_id, first_id, order, rank, fill;
-  // Single-pass path: 32-bit point keys, table of key << 32 | id words, and per voxel id
-  // (order of first point) its word and point count. These only grow; expected_voxels sizes the
+  // Single-pass path: table of key << 32 | id words, and per voxel id (order of first point)
+  // its word and point count. These only grow; expected_voxels sizes the
   // table.
   std::vector<std::uint64_t> slots, id_words, word_scratch;
-  std::vector<std::uint32_t> point_key32, id_count;
+  std::vector<std::uint32_t> id_count;
+  std::vector<double> id_sums;  // x, y, z sums per id when means are asked for
   std::size_t expected_voxels = 0;
 };
 
-// Voxelizes a batch into `out`, reusing its and the workspace's memory.
+// Voxelizes a batch into `out`, reusing its and the workspace's memory. With `means`, also
+// writes the voxel means exactly as voxel_means_into would (bit for bit); on the one-thread
+// path they come from the same read of the points.
 void voxelize_into(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
                    const VoxelizerConfig& config, int threads = 1,
-                   UniqueMethod method = UniqueMethod::kHash);
+                   UniqueMethod method = UniqueMethod::kHash, std::vector<float>* means = nullptr);
 
 // Voxelizes a batch (sample b = clouds[b]; every cloud needs x, y, z as channels 0..2).
 Voxels voxelize(std::span<const PointCloudView> clouds, const VoxelizerConfig& config,

@@ -10,29 +10,6 @@ namespace {
 
 constexpr std::uint64_t kEmpty = ~std::uint64_t(0);  // key 2^32 - 1 never occurs
 
-// point_cell without floorf (a library call without SSE4.1): the range test runs on the quotient
-// itself, which holds exactly when it holds for floor(quotient) (grid sizes are integers), and
-// on a quotient in [0, grid) truncation is floor. The division stays a division, so the cells
-// and the dropped points are those of point_cell bit for bit.
-template <bool kStrictClamp>
-inline bool quick_cell(const float* p, const GridParams& g, const float grid_f[3],
-                       std::uint32_t cell[3]) {
-  bool ok = true;
-  float q[3];
-  for (int a = 0; a < 3; ++a) {
-    q[a] = (p[a] - g.min[a]) / g.size[a];
-    if constexpr (kStrictClamp) {
-      ok &= p[a] > g.filter_min[a] && p[a] < g.filter_max[a];
-      q[a] = q[a] < 0.0f ? 0.0f : q[a] >= grid_f[a] ? grid_f[a] - 1.0f : q[a];
-    } else {
-      ok &= q[a] >= 0.0f && q[a] < grid_f[a];  // false for NaN
-    }
-  }
-  if (!ok) return false;
-  for (int a = 0; a < 3; ++a) cell[a] = std::uint32_t(q[a]);
-  return true;
-}
-
 inline std::size_t slot_of(std::uint32_t key, int shift) {
   return std::uint32_t(key * 0x9E3779B1u) >> shift;  // Fibonacci hashing: neighbours spread out
 }
@@ -89,77 +66,134 @@ struct KeyDecoder {
   }
 };
 
-// Pass 1: the key and index of every kept point, in point order (no table access, so the
-// divisions of consecutive points overlap).
+constexpr std::size_t kBlock = 256;  // points per block: its arrays stay in L1
+
+// Keys of a block of points given as x, y, z arrays; ok[j] says whether point j is kept.
+// point_cell without floorf (a library call without SSE4.1) and without branches, so that the
+// compiler vectorises it: the range test runs on the quotient itself, which holds exactly when
+// it holds for floor(quotient) (grid sizes are integers), and on a quotient in [0, grid)
+// truncation is floor. The division stays a division: cells and dropped points are those of
+// point_cell bit for bit.
 template <bool kStrictClamp>
-std::uint32_t point_keys32(std::span<const PointCloudView> clouds, const GridParams& g,
-                           std::uint32_t* keys, std::uint32_t* kept) {
+void block_cells(const float* const xyz[3], std::size_t len, const GridParams& g,
+                 const std::uint32_t stride[3], std::uint32_t base, std::uint32_t* key,
+                 std::uint32_t* ok) {
   const float grid_f[3] = {float(g.grid[0]), float(g.grid[1]), float(g.grid[2])};
-  // Key strides (cell_key): ascending keys give the configured order.
-  const std::uint32_t gx = g.grid[0], gy = g.grid[1], gz = g.grid[2];
-  const std::uint32_t sx = g.order_zyx ? 1 : gy * gz, sy = g.order_zyx ? gx : gz,
-                      sz = g.order_zyx ? gx * gy : 1, cells = gx * gy * gz;
-  std::uint32_t r = 0, global = 0;
-  for (std::size_t b = 0; b < clouds.size(); ++b) {
-    const PointCloudView& cl = clouds[b];
-    const std::size_t nc = cl.num_channels();
-    const std::uint32_t base = std::uint32_t(b) * cells;
-    const float* p = cl.data;
-    for (std::size_t j = 0; j < cl.size; ++j, p += nc, ++global) {
-      std::uint32_t c[3];
-      if (!quick_cell<kStrictClamp>(p, g, grid_f, c)) continue;
-      keys[r] = base + c[0] * sx + c[1] * sy + c[2] * sz;
-      kept[r++] = global;
+  for (std::size_t j = 0; j < len; ++j) {
+    std::uint32_t k = base, keep = 1;
+    for (int a = 0; a < 3; ++a) {
+      const float p = xyz[a][j];
+      float q = (p - g.min[a]) / g.size[a];
+      if constexpr (kStrictClamp) {
+        keep &= (p > g.filter_min[a]) & (p < g.filter_max[a]);
+        q = q < 0.0f ? 0.0f : q;
+        q = q >= grid_f[a] ? grid_f[a] - 1.0f : q;
+        q = keep ? q : 0.0f;  // NaN only in a dropped point; never converted
+      } else {
+        keep &= (q >= 0.0f) & (q < grid_f[a]);  // false for NaN
+        q = keep ? q : 0.0f;
+      }
+      k += std::uint32_t(std::int32_t(q)) * stride[a];
     }
+    key[j] = k;
+    ok[j] = keep;
   }
-  return r;
 }
 
-// Pass 2: the voxel id of every kept point (ids count up in order of first point). A point in
-// the previous point's voxel skips the table; the slot of the key a few points ahead is
-// prefetched, so the table's cache misses overlap instead of stalling one by one.
-std::uint32_t assign_ids(const std::uint32_t* keys, std::uint32_t k, VoxelWorkspace& ws) {
-  constexpr std::uint32_t kAhead = 12;
+// Voxel ids of every kept point (ids count up in order of first point), point counts and, when
+// asked, double sums of x, y, z per id. Blocks of points: copy x, y, z out, compute the keys
+// (vectorised), then walk the kept points. A point in the previous point's voxel skips the
+// table, and its sums stay in registers; the slot of the key a few points ahead is prefetched,
+// so the table's cache misses overlap instead of stalling one by one.
+template <bool kStrictClamp, bool kSums>
+std::uint32_t assign_voxels(std::span<const PointCloudView> clouds, const GridParams& g,
+                            VoxelWorkspace& ws, std::uint32_t* kept, std::uint32_t& kept_count) {
+  constexpr std::size_t kAhead = 12;
+  const std::uint32_t gx = g.grid[0], gy = g.grid[1], gz = g.grid[2];
+  // Key strides of x, y, z (cell_key): ascending keys give the configured order.
+  const std::uint32_t stride[3] = {g.order_zyx ? 1 : gy * gz, g.order_zyx ? gx : gz,
+                                   g.order_zyx ? gx * gy : 1};
+  const std::uint32_t cells = gx * gy * gz;
   Table t = reset_table(ws.slots, ws.expected_voxels);
   std::uint64_t* words = ws.id_words.data();  // key << 32 | id, by id
   std::uint32_t* count = ws.id_count.data();
   std::uint32_t* first_id = ws.first_id.data();
-  std::uint32_t m = 0, last_key = ~0u, last_id = 0;
-  for (std::uint32_t r = 0; r < k; ++r) {
-    const std::uint32_t key = keys[r];
-    if (r + kAhead < k) __builtin_prefetch(t.slots + slot_of(keys[r + kAhead], t.shift));
-    if (key != last_key) {
-      if (2 * std::size_t(m) >= t.mask) {  // half full: double and re-insert
-        t = reset_table(ws.slots, 2 * std::size_t(m));
-        for (std::uint32_t i = 0; i < m; ++i) insert(t, words[i]);
-      }
-      std::size_t h = slot_of(key, t.shift);
-      for (;;) {
-        const std::uint64_t s = t.slots[h];
-        if (s == kEmpty) {
-          t.slots[h] = words[m] = std::uint64_t(key) << 32 | m;
-          count[m] = 0;
-          last_id = m++;
-          break;
-        }
-        if (std::uint32_t(s >> 32) == key) {
-          last_id = std::uint32_t(s);
-          break;
-        }
-        h = (h + 1) & t.mask;
-      }
-      last_key = key;
+  double* sums = ws.id_sums.data();
+  alignas(64) float xyz_block[3][kBlock];
+  alignas(64) std::uint32_t key[kBlock], ok[kBlock], sel[kBlock];
+  const float* const xyz[3] = {xyz_block[0], xyz_block[1], xyz_block[2]};
+  std::uint32_t m = 0, r = 0, last_key = ~0u, last_id = 0, run = 0, sample_start = 0;
+  double acc[3] = {0, 0, 0};
+  auto flush = [&] {  // the run of points in voxel last_id ends
+    if (run == 0) return;
+    count[last_id] += run;
+    if constexpr (kSums) {
+      double* s = sums + 3 * std::size_t(last_id);
+      s[0] = acc[0], s[1] = acc[1], s[2] = acc[2];
     }
-    ++count[last_id];
-    first_id[r] = last_id;
+  };
+  for (std::size_t b = 0; b < clouds.size(); ++b) {
+    const PointCloudView& cl = clouds[b];
+    const std::size_t nc = cl.num_channels();
+    for (std::size_t start = 0; start < cl.size; start += kBlock) {
+      const std::uint32_t first = sample_start + std::uint32_t(start);
+      const std::size_t len = std::min(kBlock, cl.size - start);
+      const float* p = cl.data + start * nc;
+      for (std::size_t j = 0; j < len; ++j, p += nc)
+        xyz_block[0][j] = p[0], xyz_block[1][j] = p[1], xyz_block[2][j] = p[2];
+      block_cells<kStrictClamp>(xyz, len, g, stride, std::uint32_t(b) * cells, key, ok);
+      std::size_t nk = 0;
+      for (std::size_t j = 0; j < len; ++j) sel[nk] = std::uint32_t(j), nk += ok[j];
+      for (std::size_t i = 0; i < nk; ++i) {
+        const std::uint32_t j = sel[i], k = key[j];
+        if (i + kAhead < nk) __builtin_prefetch(t.slots + slot_of(key[sel[i + kAhead]], t.shift));
+        if (k != last_key) {
+          flush();
+          if (2 * std::size_t(m) >= t.mask) {  // half full: double and re-insert
+            t = reset_table(ws.slots, 2 * std::size_t(m));
+            for (std::uint32_t v = 0; v < m; ++v) insert(t, words[v]);
+          }
+          std::size_t h = slot_of(k, t.shift);
+          for (;;) {
+            const std::uint64_t s = t.slots[h];
+            if (s == kEmpty) {  // a new voxel
+              t.slots[h] = words[m] = std::uint64_t(k) << 32 | m;
+              count[m] = 0;
+              acc[0] = acc[1] = acc[2] = 0.0;
+              last_id = m++;
+              break;
+            }
+            if (std::uint32_t(s >> 32) == k) {
+              last_id = std::uint32_t(s);
+              if constexpr (kSums) {
+                const double* sv = sums + 3 * std::size_t(last_id);
+                acc[0] = sv[0], acc[1] = sv[1], acc[2] = sv[2];
+              }
+              break;
+            }
+            h = (h + 1) & t.mask;
+          }
+          last_key = k;
+          run = 0;
+        }
+        ++run;
+        if constexpr (kSums)  // ascending point order within each voxel, as voxel_means
+          for (int a = 0; a < 3; ++a) acc[a] = d_add(acc[a], double(xyz[a][j]));
+        first_id[r] = last_id;
+        kept[r++] = first + j;
+      }
+    }
+    sample_start += std::uint32_t(cl.size);
   }
+  flush();
+  kept_count = r;
   return m;
 }
 
 }  // namespace
 
 bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
-                          const GridParams& g) {
+                          const GridParams& g, std::vector<float>* means) {
   const std::uint64_t cells = std::uint64_t(g.grid[0]) * std::uint64_t(g.grid[1]) * g.grid[2];
   if (std::max<std::uint64_t>(clouds.size(), 1) * cells > 0xffffffffu) return false;
   std::size_t n = 0;
@@ -176,14 +210,16 @@ bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const Point
   if (ws.id_words.size() < ids) ws.id_words.resize(ids);
   if (ws.id_count.size() < ids) ws.id_count.resize(ids);
   if (ws.first_id.size() < n) ws.first_id.resize(n);
-  if (ws.point_key32.size() < n) ws.point_key32.resize(n);
+  if (means && ws.id_sums.size() < 3 * ids) ws.id_sums.resize(3 * ids);
   out.kept_points.resize(n);
-  const std::uint32_t k =
-      g.strict_clamp
-          ? point_keys32<true>(clouds, g, ws.point_key32.data(), out.kept_points.data())
-          : point_keys32<false>(clouds, g, ws.point_key32.data(), out.kept_points.data());
+  std::uint32_t k = 0;
+  std::uint32_t* kept = out.kept_points.data();
+  const std::uint32_t m = g.strict_clamp
+                              ? (means ? assign_voxels<true, true>(clouds, g, ws, kept, k)
+                                       : assign_voxels<true, false>(clouds, g, ws, kept, k))
+                              : (means ? assign_voxels<false, true>(clouds, g, ws, kept, k)
+                                       : assign_voxels<false, false>(clouds, g, ws, kept, k));
   out.kept_points.resize(k);
-  const std::uint32_t m = assign_ids(ws.point_key32.data(), k, ws);
   ws.expected_voxels = m;
 
   // Voxel ids are in order of first point; sort them by key (only the M unique voxels).
@@ -198,12 +234,17 @@ bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const Point
   out.coords.resize(4 * std::size_t(m));
   out.voxel_offsets.resize(std::size_t(m) + 1);
   out.voxel_offsets[0] = 0;
+  if (means) means->resize(3 * std::size_t(m));
   for (std::uint32_t v = 0; v < m; ++v) {
-    const std::uint32_t id = std::uint32_t(sorted[v]);
+    const std::uint32_t id = std::uint32_t(sorted[v]), n = ws.id_count[id];
     rank[id] = v;
     out.keys[v] = sorted[v] >> 32;
     decoder.decode(std::uint32_t(out.keys[v]), &out.coords[4 * std::size_t(v)]);
-    out.voxel_offsets[v + 1] = out.voxel_offsets[v] + ws.id_count[id];
+    out.voxel_offsets[v + 1] = out.voxel_offsets[v] + n;
+    if (means)  // as voxel_means: the voxel's double sums / point count, rounded to float
+      for (int a = 0; a < 3; ++a)
+        (*means)[3 * std::size_t(v) + a] =
+            float(d_div(ws.id_sums[3 * std::size_t(id) + a], double(n)));
   }
   // Point lists: kept rows in ascending order within each voxel (a counting scatter).
   std::vector<std::uint32_t>& fill = ws.fill;

@@ -5,15 +5,17 @@
 // The result is identical to the sort-based path: same voxel order, point lists and coords.
 #pragma once
 #include <span>
+#include <vector>
 
 #include "core/point_cloud.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 
 namespace lidardet {
 
-// Fills everything of `out` but batch_size and sample_offsets. Returns false, touching nothing,
-// when batch size x cells does not fit in 32-bit keys (the caller then uses the general path).
+// Fills everything of `out` but batch_size and sample_offsets, and `means` (voxel_means) when
+// given, from the same read of the points. Returns false, touching nothing, when batch size x
+// cells does not fit in 32-bit keys (the caller then uses the general path).
 bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
-                          const GridParams& g);
+                          const GridParams& g, std::vector<float>* means = nullptr);
 
 }  // namespace lidardet

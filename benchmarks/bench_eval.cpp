@@ -1,5 +1,6 @@
 // Evaluator speed on data-set-sized synthetic runs: KITTI val (3769 frames, ~20 GT and ~60
-// detections each) through evaluate_kitti on one core, and Waymo val (40,000 frames, 50 GT and
+// detections each) through evaluate_kitti on one core (and a 200-frame subset against the plain
+// reference path), and Waymo val (40,000 frames, 50 GT and
 // 100 predictions each) through evaluate_waymo on two threads. The baselines in the same process
 // compute every same-class pairwise 3D IoU once with core/geometry (the unavoidable work), so the
 // ratio says what matching, cutoffs and curves cost on top.
@@ -10,6 +11,7 @@
 
 #include "core/geometry.hpp"
 #include "eval/kitti_eval.hpp"
+#include "eval/kitti_eval_reference.hpp"
 #include "eval/waymo_eval.hpp"
 
 namespace {
@@ -104,6 +106,24 @@ void BM_KittiValEvaluate(benchmark::State& state) {
 }
 BENCHMARK(BM_KittiValEvaluate)->Unit(benchmark::kMillisecond)->Iterations(2);
 
+// The same evaluation on the first 200 frames, fast path against the plain §A5 transcription
+// (dense, every detection for every GT at every threshold): the ratio of the two in one process.
+const std::vector<eval::KittiEvalFrame>& kitti_subset() {
+  static const std::vector<eval::KittiEvalFrame> frames(kitti_frames().begin(),
+                                                        kitti_frames().begin() + 200);
+  return frames;
+}
+
+void BM_KittiSubset200Evaluate(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(eval::evaluate_kitti(kitti_subset()));
+}
+BENCHMARK(BM_KittiSubset200Evaluate)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+void BM_KittiSubset200Reference(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(eval::evaluate_kitti_reference(kitti_subset()));
+}
+BENCHMARK(BM_KittiSubset200Reference)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 void BM_KittiValPairwiseIouBaseline(benchmark::State& state) {
   const auto& frames = kitti_frames();
   for (auto _ : state) {
@@ -128,7 +148,12 @@ void BM_WaymoValEvaluate(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(eval::evaluate_waymo(d.gt, d.pred, opt));
   state.counters["frames"] = kWaymoFrames;
 }
-BENCHMARK(BM_WaymoValEvaluate)->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_WaymoValEvaluate)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1)
+    ->UseRealTime();
 
 void BM_WaymoValPairwiseIouBaseline(benchmark::State& state) {
   const auto& d = waymo_data();

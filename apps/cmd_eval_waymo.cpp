@@ -1,6 +1,7 @@
 // `lidardet eval waymo`: the Waymo Open Dataset 3D detection metrics (AP/APH per breakdown) on
 // metrics Objects protobuf files, the per-frame JSON form of docs/eval.md, or the laser labels
 // of v1 segment TFRecords (a .tfrecord or a folder of them).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -130,6 +131,20 @@ std::vector<waymo::WaymoObject> read_objects(const std::string& path, bool is_gt
   return waymo::read_objects_file(path);
 }
 
+// A prediction must name a frame of the ground-truth segments (else --gt is the wrong file);
+// frames without labels are fine: their predictions are false positives.
+void check_frames_in_segments(std::vector<waymo::FrameKey> frames,
+                              const std::vector<waymo::WaymoObject>& pred,
+                              const std::string& pred_origin, const std::string& gt_origin) {
+  std::sort(frames.begin(), frames.end());
+  for (std::size_t i = 0; i < pred.size(); ++i)
+    if (!std::binary_search(frames.begin(), frames.end(),
+                            waymo::FrameKey{pred[i].context_name, pred[i].frame_timestamp_micros}))
+      throw Error(where(pred_origin) + ": object " + std::to_string(i) + ": frame " +
+                  pred[i].context_name + " t=" + std::to_string(pred[i].frame_timestamp_micros) +
+                  " is not a frame of " + gt_origin + " (wrong --gt file?)");
+}
+
 json to_json(const eval::WaymoEvalResult& r) {
   json j;
   j["num_frames"] = r.num_frames;
@@ -191,11 +206,18 @@ void setup_waymo(CLI::App& sub) {
       ->check(CLI::Range(1, 256));
   sub.add_option("--plot", o->plot, "Write precision-recall curves (SVG) into this folder");
   sub.callback([o] {
-    const auto gt = read_objects(o->gt, true);
+    // Segments list every frame, labelled or not; other GT files know frames by their objects.
+    std::vector<waymo::FrameKey> gt_frames;
+    const bool gt_segments = waymo::is_segment_path(o->gt);
+    const auto gt = gt_segments ? waymo::read_segment_labels(o->gt, true, &gt_frames)
+                                : read_objects(o->gt, true);
     const auto pred = read_objects(o->pred, false);
     eval::check_waymo_objects(gt, o->gt);
     eval::check_waymo_objects(pred, o->pred);
-    eval::check_waymo_frames(gt, pred, o->pred);
+    if (gt_segments)
+      check_frames_in_segments(gt_frames, pred, o->pred, o->gt);
+    else
+      eval::check_waymo_frames(gt, pred, o->pred);
     eval::WaymoEvalOptions opt;
     opt.threads = o->threads;
     const auto result = eval::evaluate_waymo(gt, pred, opt);

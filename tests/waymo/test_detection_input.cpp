@@ -235,8 +235,12 @@ TEST(WaymoDetectionInput, SegmentLabelsAreGroundTruthWithDifficultyAndPoints) {
   EXPECT_EQ(labels[0].detection_difficulty_level, 2);
   // One decoded point lies in the box (see tiny_frame): the writer counted it.
   EXPECT_EQ(labels[0].num_lidar_points_in_box, 1);
-  const auto all = read_segment_labels(dir.string());
+  std::vector<FrameKey> frames;
+  const auto all = read_segment_labels(dir.string(), true, &frames);
   ASSERT_EQ(all.size(), 3u);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[1], FrameKey("ctx_c", 1001));
+  EXPECT_EQ(frames[2], FrameKey("ctx_d", 1000));
   EXPECT_EQ(all[2].context_name, "ctx_d");  // folder read in name order
   const auto empty = test::temp_dir("waymo_input_nolabels");
   EXPECT_FALSE(is_segment_path(empty.string()));

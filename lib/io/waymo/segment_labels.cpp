@@ -34,7 +34,8 @@ bool is_segment_path(const std::string& path) {
   return fs::is_directory(path) && !segment_files(path).empty();
 }
 
-std::vector<WaymoObject> read_segment_labels(const std::string& path, bool check_crc) {
+std::vector<WaymoObject> read_segment_labels(const std::string& path, bool check_crc,
+                                             std::vector<FrameKey>* frames) {
   if (!fs::exists(path)) throw Error(path + ": no such file or folder");
   const std::vector<fs::path> files = segment_files(path);
   if (files.empty()) throw Error(path + ": no .tfrecord segment in this folder");
@@ -42,8 +43,10 @@ std::vector<WaymoObject> read_segment_labels(const std::string& path, bool check
   Frame frame;
   for (const fs::path& f : files) {
     SegmentReader reader(f.string(), check_crc);
-    while (reader.next(frame))
+    while (reader.next(frame)) {
+      if (frames) frames->emplace_back(frame.context.name, frame.timestamp_micros);
       for (auto& l : frame.laser_labels) out.push_back(std::move(l));
+    }
   }
   return out;
 }

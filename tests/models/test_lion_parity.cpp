@@ -431,16 +431,6 @@ TEST(OfficialConfigs, LionKittiGraphsBuildUpToTheWeightCheck) {
   }
 }
 
-TEST(OfficialConfigs, FlatFormerIsAClearUnsupportedError) {
-  try {
-    Detector d(test::source_dir() + "/configs/flatformer_waymo.yaml",
-               fixture("flatformer_center", "weights.safetensors"));
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("not supported"), std::string::npos) << e.what();
-  }
-}
-
 }  // namespace
 
 namespace {

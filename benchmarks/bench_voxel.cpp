@@ -46,8 +46,7 @@ void BM_Voxelize(benchmark::State& state) {
   std::vector<float> means;
   for (auto _ : state) {
     if (!reuse) v = Voxels{}, ws = VoxelWorkspace{};
-    voxelize_into(v, ws, batch, c.config, threads, method);
-    voxel_means_into(means, batch, v, threads);
+    voxelize_into(v, ws, batch, c.config, threads, method, &means);  // as `bench voxel` does
     benchmark::DoNotOptimize(means.data());
   }
   state.counters["points"] = double(c.cloud.size());

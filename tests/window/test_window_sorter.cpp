@@ -122,3 +122,31 @@ TEST(WindowSorter, ReusedBuffersGiveFreshResults) {
     }
   }
 }
+
+// The sorter takes window coordinates from per-cell tables; its keys must be exactly the key
+// functions' (which test_window_keys.cpp checks by hand), for every order and sample.
+TEST(WindowSorter, KeysEqualKeyFunctions) {
+  FlatWindowConfig fc;
+  fc.grid = {468, 468};
+  const auto fcoords = random_coords(21, 3, 3000, {468, 468, 1});
+  const FlatFormerOrders f = flatformer_orders(fcoords, 3, fc);
+  const FlatKeyParams fp = flat_key_params(fc);
+  for (int k = 0; k < 4; ++k)
+    for (std::size_t i = 0; i < fcoords.size() / 4; ++i)
+      ASSERT_EQ(f.orders[k].keys[i], std::uint64_t(flat_key(fcoords[4 * i], fcoords[4 * i + 2],
+                                                            fcoords[4 * i + 3], FlatOrder(k), fp)));
+  LionWindowConfig lc;
+  lc.window = {13, 13, 32};
+  lc.grid = {472, 472, 32};
+  lc.shift = true;
+  const auto lcoords = random_coords(22, 2, 4000, {472, 472, 32});
+  const LionOrders l = lion_orders(lcoords, 2, lc);
+  const LionKeyParams lp = lion_key_params(lc);
+  for (int k = 0; k < 2; ++k)
+    for (std::size_t i = 0; i < lcoords.size() / 4; ++i)
+      ASSERT_EQ(l.orders[k].keys[i],
+                std::uint64_t(lion_key(lcoords[4 * i], lcoords[4 * i + 1], lcoords[4 * i + 2],
+                                       lcoords[4 * i + 3], LionDirection(k), lp)));
+  // A duplicate voxel is found by the packed-word path too.
+  EXPECT_THROW(flatformer_orders({0, 0, 5, 7, 0, 0, 5, 7}, 1, fc), Error);
+}

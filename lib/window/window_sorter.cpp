@@ -53,7 +53,11 @@ void finish_order(WindowOrder& o, int key_bits, const GroupMapping& mapping, int
     words.resize(m);
     for (std::size_t i = 0; i < m; ++i) words[i] = o.keys[i] << 32 | i;
     radix_sort_words(words, 32, 32 + key_bits, scratch.word_scratch);
-    for (std::size_t i = 0; i < m; ++i) o.perm[i] = std::uint32_t(words[i]);
+    o.inverse.resize(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      o.perm[i] = std::uint32_t(words[i]);
+      o.inverse[o.perm[i]] = std::uint32_t(i);
+    }
     for (std::size_t i = 1; i < m; ++i)
       if (words[i] >> 32 == words[i - 1] >> 32) throw duplicate(i);
   } else {
@@ -63,9 +67,9 @@ void finish_order(WindowOrder& o, int key_bits, const GroupMapping& mapping, int
     radix_sort_pairs(sorted, o.perm, key_bits, threads, scratch.radix);
     for (std::size_t i = 1; i < m; ++i)
       if (sorted[i] == sorted[i - 1]) throw duplicate(i);
+    o.inverse.resize(m);
+    for (std::size_t i = 0; i < m; ++i) o.inverse[o.perm[i]] = std::uint32_t(i);
   }
-  o.inverse.resize(m);
-  for (std::size_t i = 0; i < m; ++i) o.inverse[o.perm[i]] = std::uint32_t(i);
   o.gather.resize(mapping.num_padded());
   for (std::size_t s = 0; s < o.gather.size(); ++s) o.gather[s] = o.perm[mapping.flat2win[s]];
   o.scatter.resize(m);

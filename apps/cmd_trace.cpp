@@ -35,7 +35,11 @@ void run(const Opts& o) {
   if (o.input.empty() == o.stage_input.empty())
     throw Error("give exactly one of --input FRAME and --stage-input FILE.npz");
   const ModelFiles files = resolve_model_files(o.config, o.weights, cli::model_roots());
-  Detector det(files.config, files.weights);
+  // The weights may hold only the keys of the stages that run; the span refuses to start
+  // when one of its stages lacks a key.
+  DetectorOptions dopt;
+  dopt.allow_missing_keys = true;
+  Detector det(files.config, files.weights, dopt);
   PointCloud cloud;
   std::map<std::string, nn::Tensor> inputs;
   if (!o.input.empty()) {

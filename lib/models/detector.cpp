@@ -61,6 +61,8 @@ struct Detector::Impl {
   std::unique_ptr<CenterHead> center_head;  // CenterHead
   std::unique_ptr<FlatFormerModel> flat;    // a FlatFormer config: every stage in here
   std::vector<StageTime> timings;
+  std::vector<std::string> missing_keys;  // only with DetectorOptions::allow_missing_keys
+  std::string weights_source;
 
   Impl(const ModelConfig& c, const std::string& weights, const DetectorOptions& o) : cfg(c) {
     const bool is_flat = is_flatformer_config(cfg);
@@ -73,7 +75,9 @@ struct Detector::Impl {
     nn::WeightLoader wl(wm, *be);
     if (is_flat) {
       flat = std::make_unique<FlatFormerModel>(wl, cfg);
-      wl.finish(o.allow_unexpected_keys);
+      wl.finish(o.allow_unexpected_keys, {}, o.allow_missing_keys);
+      missing_keys = wl.missing_keys();
+      weights_source = weights;
       return;
     }
     vc = VoxelizerConfig::from_model_yaml(cfg.root, cfg.path);
@@ -86,7 +90,51 @@ struct Detector::Impl {
     else
       head = std::make_unique<AnchorHead>(wl, cfg, bev->out_channels());
     // global_step is a training counter OpenPCDet stores beside the weights.
-    wl.finish(o.allow_unexpected_keys, {"global_step"});
+    wl.finish(o.allow_unexpected_keys, {"global_step"}, o.allow_missing_keys);
+    missing_keys = wl.missing_keys();
+    weights_source = weights;
+  }
+
+  // Key prefixes of the weights a stage uses (official key names of each family).
+  std::vector<std::string> stage_key_prefixes(const std::string& stage) const {
+    const bool b3d = stage.starts_with("backbone_3d.");
+    if (flat) {
+      if (stage == "vfe") return {"voxel_encoder."};
+      if (b3d) return {"middle_encoder." + stage.substr(12) + "."};
+      if (stage == "backbone_2d") return {"backbone.", "neck."};
+      if (stage == "dense_head") return {"bbox_head."};
+      return {};
+    }
+    if (stage == "vfe" || stage == "backbone_2d" || stage == "dense_head") return {stage + "."};
+    if (b3d) return {stage + "."};
+    return {};
+  }
+
+  // With partial weights, refuses a span whose stages need missing keys. A missing key that
+  // belongs to no stage is needed by every span.
+  void check_weights_for(std::size_t from, std::size_t to) const {
+    if (missing_keys.empty()) return;
+    const auto n = names();
+    std::vector<std::vector<std::string>> prefixes;
+    for (const auto& s : n) prefixes.push_back(stage_key_prefixes(s));
+    std::string list;
+    std::size_t count = 0;
+    for (const std::string& k : missing_keys) {
+      bool owned = false, needed = false;
+      for (std::size_t i = 0; i < n.size(); ++i)
+        for (const std::string& p : prefixes[i])
+          if (k.starts_with(p)) {
+            owned = true;
+            needed = needed || (i >= from && i <= to);
+          }
+      if (needed || !owned) {
+        list += "\n    " + k;
+        ++count;
+      }
+    }
+    if (count)
+      throw Error(weights_source + ": stages " + n[from] + " to " + n[to] + " need " +
+                  std::to_string(count) + " keys the weights do not hold:" + list);
   }
 
   // What flows between stages.
@@ -252,6 +300,7 @@ struct Detector::Impl {
   std::vector<Box3D> run_span(std::size_t from, std::size_t to, const PointCloud* cloud,
                               const std::map<std::string, nn::Tensor>& in,
                               const StageRecorder& rec) {
+    check_weights_for(from, to);
     nn::Backend& b = *be;
     b.arena().reset();
     timings.clear();

@@ -27,6 +27,9 @@ struct DetectorOptions {
   bool corrected_nms = false;  // mmdet3d multi-class NMS: true box geometry instead of the quirk
   // Keys of the weights file no stage uses are an error unless this is set.
   bool allow_unexpected_keys = false;
+  // The weights may lack keys: construction succeeds, and running a stage whose keys are
+  // missing is an error naming them (trace over a span of stages with partial weights).
+  bool allow_missing_keys = false;
 };
 
 struct StageTime {
@@ -44,7 +47,9 @@ class Detector {
   Detector(Detector&&) noexcept;
   Detector& operator=(Detector&&) noexcept;
 
-  // Boxes of one cloud (channels as the config's used_feature_list: x, y, z, intensity...).
+  // Boxes of one cloud: channels as the config's used_feature_list (x, y, z, intensity...),
+  // values as the config's data pipeline delivers them, i.e. with DATA_CONFIG.TANH_ON_FEATURES
+  // already applied (lidardet::waymo::model_input_cloud does that for Waymo inputs).
   std::vector<Box3D> detect(const PointCloud& cloud);
   // The same with every stage's output handed to `recorder` (trace, parity tests).
   std::vector<Box3D> detect(const PointCloud& cloud, const StageRecorder& recorder);

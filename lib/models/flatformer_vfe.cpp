@@ -26,8 +26,8 @@ VoxelizerConfig flatformer_voxelizer_config(const ModelConfig& cfg) {
     const auto f = cfg.get_doubles("DATA_CONFIG.POINT_RANGE_FILTER", 6);
     for (int i = 0; i < 6; ++i) vc.filter_range[i] = float(f[i]);
   }
-  if (cfg.find("DATA_CONFIG.TANH_ON_FEATURES").IsDefined())
-    vc.tanh_channels = cfg.get_strings("DATA_CONFIG.TANH_ON_FEATURES");
+  // DATA_CONFIG.TANH_ON_FEATURES belongs to the data pipeline, not the model (as for LION and
+  // the reference): the Detector takes points with it applied (waymo::model_input_cloud).
   return vc;
 }
 
@@ -71,19 +71,16 @@ FlatFormerVfe::FlatFormerVfe(nn::WeightLoader& wl, const ModelConfig& cfg)
 }
 
 SparseVoxels FlatFormerVfe::forward(nn::Backend& be, const PointCloud& cloud) const {
-  // The official pipeline applies tanh while loading, then casts to FP16 inside the model.
+  // The official pipeline applies tanh while loading (the caller's part), then casts the
+  // points to FP16 inside the model.
   PointCloud rounded;
   const PointCloud* src = &cloud;
-  VoxelizerConfig vc = vc_;
+  const VoxelizerConfig& vc = vc_;
   if (fp16_points_) {
     rounded = cloud;
-    const std::size_t nc = rounded.num_channels();
-    std::vector<bool> use_tanh(nc, false);
-    for (const std::string& name : vc.tanh_channels) use_tanh[rounded.require_channel(name)] = true;
     float* d = rounded.data();
-    for (std::size_t i = 0; i < rounded.size() * nc; ++i)
-      d[i] = round_to_half(use_tanh[i % nc] ? portable_tanh(d[i]) : d[i]);
-    vc.tanh_channels.clear();
+    for (std::size_t i = 0; i < rounded.size() * rounded.num_channels(); ++i)
+      d[i] = round_to_half(d[i]);
     src = &rounded;
   }
   const PointCloudView view = src->view();

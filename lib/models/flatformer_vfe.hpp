@@ -14,7 +14,8 @@
 namespace lidardet {
 
 // The voxelizer settings of a FlatFormer config: DATA_CONFIG.POINT_RANGE_FILTER as the strict
-// filter, mmdet3d's clamped (b, z, y, x) pillars, DATA_CONFIG.TANH_ON_FEATURES.
+// filter, mmdet3d's clamped (b, z, y, x) pillars. DATA_CONFIG.TANH_ON_FEATURES is the data
+// pipeline's: the input points come with it applied.
 VoxelizerConfig flatformer_voxelizer_config(const ModelConfig& cfg);
 
 // x rounded to the nearest IEEE half (ties to even), back as float: mmcv's auto_fp16 casts the

@@ -44,6 +44,7 @@ const Tensor* WeightLoader::lookup(const std::string& key, const Shape& shape) {
   const Tensor* t = weights_.find(key);
   if (!t) {
     missing_.push_back(key + " " + shape_string(shape));
+    missing_names_.push_back(key);
     return nullptr;
   }
   taken_.insert(key);
@@ -104,7 +105,8 @@ std::pair<Tensor, Tensor> WeightLoader::take_folded(const std::string& weight_ke
   return {backend_.upload(wf), backend_.upload(bf)};
 }
 
-void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>& unused_prefixes) {
+void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>& unused_prefixes,
+                          bool allow_missing) {
   std::vector<std::string> unexpected;
   if (!allow_unexpected)
     for (const std::string& k : weights_.names()) {
@@ -113,10 +115,12 @@ void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>&
       for (const std::string& p : unused_prefixes) skip = skip || k.rfind(p, 0) == 0;
       if (!skip) unexpected.push_back(k);
     }
-  if (missing_.empty() && wrong_shape_.empty() && unexpected.empty()) return;
+  const std::vector<std::string> none;
+  const std::vector<std::string>& missing = allow_missing ? none : missing_;
+  if (missing.empty() && wrong_shape_.empty() && unexpected.empty()) return;
   std::string msg = weights_.source + ": the weights do not match the model:";
   // Every key listed below, but say first what a wholesale mismatch usually means.
-  if (taken_.empty())
+  if (taken_.empty() && !allow_missing)
     msg +=
         "\n  no key of the model was found in the weights: are these the weights of a different "
         "configuration (or of a different framework's key names)?";
@@ -125,7 +129,7 @@ void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>&
     msg += "\n  " + std::to_string(keys.size()) + " " + what + ":";
     for (const std::string& k : keys) msg += "\n    " + k;
   };
-  list("missing keys", missing_);
+  list("missing keys", missing);
   list("keys with the wrong shape", wrong_shape_);
   list("unexpected keys", unexpected);
   throw Error(msg);

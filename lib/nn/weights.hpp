@@ -56,7 +56,12 @@ class WeightLoader {
 
   // Throws one Error listing every missing key, wrong shape and (unless allow_unexpected) every
   // key of the map that no module took. Keys under any of `unused_prefixes` are not unexpected.
-  void finish(bool allow_unexpected = false, const std::vector<std::string>& unused_prefixes = {});
+  // With allow_missing, missing keys are not an error here: the caller takes them from
+  // missing_keys() and refuses to run what needs them (trace on a span of stages).
+  void finish(bool allow_unexpected = false, const std::vector<std::string>& unused_prefixes = {},
+              bool allow_missing = false);
+  // The keys the model asked for that the weights do not hold, in the order asked.
+  const std::vector<std::string>& missing_keys() const { return missing_names_; }
 
   Backend& backend() { return backend_; }
 
@@ -66,7 +71,8 @@ class WeightLoader {
   const WeightMap& weights_;
   Backend& backend_;
   std::set<std::string> taken_;
-  std::vector<std::string> missing_, wrong_shape_;
+  std::vector<std::string> missing_, wrong_shape_;  // "key [shape]" lines for the error
+  std::vector<std::string> missing_names_;
 };
 
 // The BatchNorm folding of take_folded, on host tensors (exposed for tests and other callers).

@@ -8,6 +8,7 @@
 #include "checkpoint/checkpoint.hpp"
 #include "common/test_paths.hpp"
 #include "core/error.hpp"
+#include "models/detector.hpp"
 #include "models/npz.hpp"
 
 namespace fs = std::filesystem;
@@ -83,6 +84,51 @@ TEST(TraceCli, SpanFromTracedStageInputsReproducesTheFullTrace) {
                     " --from dense_head --out " + (dir / "x.npz").string()),
             1);
   EXPECT_FALSE(fs::exists(dir / "x.npz"));
+
+  // Weights holding only the 2D backbone and head keys run that span with the same result;
+  // a span that needs the missing VFE keys is exit 1 with no output.
+  const Checkpoint w = load_checkpoint(fix + "weights.safetensors");
+  std::vector<NamedTensor> part;
+  for (const NamedTensor& t : w.tensors)
+    if (t.name.starts_with("backbone_2d.") || t.name.starts_with("dense_head.")) part.push_back(t);
+  ASSERT_LT(part.size(), w.tensors.size());
+  save_safetensors((dir / "part.safetensors").string(), part);
+  const std::string partial =
+      "--config " + fix + "yaml --weights " + (dir / "part.safetensors").string();
+  ASSERT_EQ(run_cli("trace " + partial + " --stage-input " + (dir / "in.npz").string() +
+                    " --from backbone_2d --to dense_head --out " + (dir / "part.npz").string()),
+            0);
+  EXPECT_EQ(read_npz((dir / "part.npz").string()).at("dense_head.box_preds").to_vector(),
+            full.at("dense_head.box_preds").to_vector());
+  EXPECT_EQ(run_cli("trace " + partial + " --input " + (dir / "f.bin").string() + " --out " +
+                    (dir / "y.npz").string()),
+            1);
+  EXPECT_FALSE(fs::exists(dir / "y.npz"));
+  fs::remove_all(dir);
+}
+
+TEST(TraceCli, PartialWeightsNameTheMissingKeysOfTheStagesThatWouldRun) {
+  const std::string fix = test::source_dir() + "/tests/fixtures/parity/lion_mamba_anchor.";
+  const fs::path dir = test::temp_dir("trace_partial");
+  const Checkpoint w = load_checkpoint(fix + "weights.safetensors");
+  std::vector<NamedTensor> part;
+  for (const NamedTensor& t : w.tensors)
+    if (!t.name.starts_with("vfe.")) part.push_back(t);
+  save_safetensors((dir / "novfe.safetensors").string(), part);
+  DetectorOptions o;
+  EXPECT_THROW(Detector(fix + "yaml", (dir / "novfe.safetensors").string(), o), Error);
+  o.allow_missing_keys = true;
+  Detector det(fix + "yaml", (dir / "novfe.safetensors").string(), o);
+  const PointCloud cloud;  // never reached: the span is refused before it runs
+  try {
+    det.detect(cloud);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("novfe.safetensors"), std::string::npos) << m;
+    EXPECT_NE(m.find("vfe.pfn_layers"), std::string::npos) << m;
+    EXPECT_EQ(m.find("backbone_2d."), std::string::npos) << m;  // present keys are not listed
+  }
   fs::remove_all(dir);
 }
 

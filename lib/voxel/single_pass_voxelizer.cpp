@@ -204,6 +204,7 @@ bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const Point
     n += clouds[b].size;
   }
   if (n > 0xffffffffu) throw Error("voxelize: more than 2^32 points in one batch");
+  if (n > (std::size_t(1) << 29)) return false;  // table slots come from 32-bit hashes
   // Per-id buffers only grow: resizing down and up again would re-initialise them every frame.
   const std::size_t ids =
       std::min<std::uint64_t>(n, std::max<std::uint64_t>(clouds.size(), 1) * cells);

@@ -14,7 +14,8 @@ namespace lidardet {
 
 // Fills everything of `out` but batch_size and sample_offsets, and `means` (voxel_means) when
 // given, from the same read of the points. Returns false, touching nothing, when batch size x
-// cells does not fit in 32-bit keys (the caller then uses the general path).
+// cells does not fit in 32-bit keys or the batch has over 2^29 points (the caller then uses the
+// general path).
 bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
                           const GridParams& g, std::vector<float>* means = nullptr);
 

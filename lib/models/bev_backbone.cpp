@@ -72,26 +72,8 @@ BaseBevBackbone::BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, i
       const int s = int(std::lround(ups[i]));
       d.stride = s;
       d.transposed = true;
-      // ConvTranspose2d weight [Cin, Cout, s, s]: the BatchNorm scales dim 1.
-      nn::Tensor w = wl.take_host(dp + "0.weight", {filters[i], d.out, s, s});
-      nn::Tensor g = wl.take_host(dp + "1.weight", {d.out});
-      nn::Tensor be = wl.take_host(dp + "1.bias", {d.out});
-      nn::Tensor m = wl.take_host(dp + "1.running_mean", {d.out});
-      nn::Tensor v = wl.take_host(dp + "1.running_var", {d.out});
-      wl.ignore(dp + "1.num_batches_tracked");
-      nn::Tensor wf = nn::Tensor::empty({filters[i], d.out, s, s});
-      nn::Tensor bf = nn::Tensor::empty({d.out});
-      for (int64_t o = 0; o < d.out; ++o) {
-        const float scale = g.f32()[o] / std::sqrt(v.f32()[o] + eps);
-        bf.f32()[o] = be.f32()[o] - m.f32()[o] * scale;
-        for (int64_t c = 0; c < filters[i]; ++c)
-          for (int64_t q = 0; q < s * s; ++q) {
-            const int64_t at = (c * d.out + o) * s * s + q;
-            wf.f32()[at] = w.f32()[at] * scale;
-          }
-      }
-      d.w = wl.backend().upload(wf);
-      d.b = wl.backend().upload(bf);
+      std::tie(d.w, d.b) =
+          wl.take_folded_transposed(dp + "0.weight", {filters[i], d.out, s, s}, dp + "1.", eps);
     } else {
       const int s = int(std::lround(1.0 / ups[i]));
       d.stride = s;

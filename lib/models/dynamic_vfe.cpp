@@ -1,6 +1,7 @@
 #include "models/dynamic_vfe.hpp"
 
 #include "core/error.hpp"
+#include "models/pfn_layers.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 #include "voxel/point_features.hpp"
 
@@ -32,35 +33,15 @@ SparseVoxels DynamicVoxelVfe::forward(nn::Backend& be, const PointCloud& cloud) 
   const PointCloudView view = cloud.view();
   const Voxels v = voxelize(std::span<const PointCloudView>(&view, 1), vc_);
   const PointFeatures pf = point_features(std::span<const PointCloudView>(&view, 1), v, vc_);
-  const int64_t Np = static_cast<int64_t>(pf.rows), M = static_cast<int64_t>(v.num_voxels());
   if (static_cast<int64_t>(pf.width) != layers_.front().in)
     throw Error("DynamicVoxelVFE: the cloud gives " + std::to_string(pf.width) +
                 " features per point, the weights expect " + std::to_string(layers_.front().in) +
                 " (check the cloud's channels against " + "used_feature_list)");
-  nn::Tensor feats = be.alloc({Np, int64_t(pf.width)});
-  be.copy(nn::Tensor::wrap(const_cast<float*>(pf.values.data()), {Np, int64_t(pf.width)},
-                           nn::DType::F32),
-          feats);
-  const nn::Tensor inv = index_tensor(be, v.point_voxel);
   SparseVoxels out;
   out.batch_size = 1;
   out.shape = {vc_.grid[2], vc_.grid[1], vc_.grid[0]};
   out.coords = v.coords;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    const int64_t C = layers_[i].w.dim(0);
-    nn::Tensor y = be.alloc({Np, C});
-    layers_[i].forward(be, feats, y, nn::Act::ReLU);
-    nn::Tensor pooled = be.alloc({M, C});
-    be.scatter_reduce(y, inv, nn::Reduce::Max, pooled);
-    if (i + 1 == layers_.size()) {
-      out.features = pooled;
-      break;
-    }
-    nn::Tensor back = be.alloc({Np, C});
-    be.gather_rows(pooled, inv, back);
-    feats = be.alloc({Np, 2 * C});
-    be.concat({y, back}, 1, feats);
-  }
+  out.features = pfn_voxel_features(be, layers_, pf, v);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "models/pfn_layers.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 #include "voxel/point_features.hpp"
 
@@ -87,7 +88,7 @@ SparseVoxels FlatFormerVfe::forward(nn::Backend& be, const PointCloud& cloud) co
   const std::span<const PointCloudView> views(&view, 1);
   const Voxels v = voxelize(views, vc);
   const PointFeatures pf = point_features(views, v, vc);
-  const int64_t Np = int64_t(pf.rows), M = int64_t(v.num_voxels());
+  const int64_t M = int64_t(v.num_voxels());
   if (int64_t(pf.width) != layers_.front().w.dim(1))
     throw Error("DynamicVFE: the cloud gives " + std::to_string(pf.width) +
                 " features per point, the weights expect " +
@@ -101,26 +102,7 @@ SparseVoxels FlatFormerVfe::forward(nn::Backend& be, const PointCloud& cloud) co
     out.features = be.alloc({0, layers_.back().w.dim(0)});
     return out;
   }
-  nn::Tensor feats = be.alloc({Np, int64_t(pf.width)});
-  be.copy(nn::Tensor::wrap(const_cast<float*>(pf.values.data()), {Np, int64_t(pf.width)},
-                           nn::DType::F32),
-          feats);
-  const nn::Tensor inv = index_tensor(be, v.point_voxel);
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    const int64_t C = layers_[i].w.dim(0);
-    nn::Tensor y = be.alloc({Np, C});
-    layers_[i].forward(be, feats, y, nn::Act::ReLU);
-    nn::Tensor pooled = be.alloc({M, C});
-    be.scatter_reduce(y, inv, nn::Reduce::Max, pooled);
-    if (i + 1 == layers_.size()) {
-      out.features = pooled;
-      break;
-    }
-    nn::Tensor back = be.alloc({Np, C});
-    be.gather_rows(pooled, inv, back);
-    feats = be.alloc({Np, 2 * C});
-    be.concat({y, back}, 1, feats);
-  }
+  out.features = pfn_voxel_features(be, layers_, pf, v);
   return out;
 }
 

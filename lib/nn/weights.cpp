@@ -105,6 +105,29 @@ std::pair<Tensor, Tensor> WeightLoader::take_folded(const std::string& weight_ke
   return {backend_.upload(wf), backend_.upload(bf)};
 }
 
+std::pair<Tensor, Tensor> WeightLoader::take_folded_transposed(const std::string& weight_key,
+                                                               const Shape& shape,
+                                                               const std::string& bn_prefix,
+                                                               float eps) {
+  const int64_t cin = shape.at(0), out = shape.at(1), k2 = shape.at(2) * shape.at(3);
+  Tensor w = take_host(weight_key, shape);
+  Tensor g = take_host(bn_prefix + "weight", {out}), be = take_host(bn_prefix + "bias", {out});
+  Tensor m = take_host(bn_prefix + "running_mean", {out});
+  Tensor v = take_host(bn_prefix + "running_var", {out});
+  ignore(bn_prefix + "num_batches_tracked");
+  Tensor wf = Tensor::empty(shape), bf = Tensor::empty({out});
+  for (int64_t o = 0; o < out; ++o) {
+    const float scale = g.f32()[o] / std::sqrt(v.f32()[o] + eps);
+    bf.f32()[o] = be.f32()[o] - m.f32()[o] * scale;
+    for (int64_t c = 0; c < cin; ++c)
+      for (int64_t q = 0; q < k2; ++q) {
+        const int64_t at = (c * out + o) * k2 + q;
+        wf.f32()[at] = w.f32()[at] * scale;
+      }
+  }
+  return {backend_.upload(wf), backend_.upload(bf)};
+}
+
 void WeightLoader::finish(bool allow_unexpected, const std::vector<std::string>& unused_prefixes,
                           bool allow_missing) {
   std::vector<std::string> unexpected;

@@ -54,6 +54,11 @@ class WeightLoader {
                                         const std::string& bias_key, const std::string& bn_prefix,
                                         float eps);
 
+  // ConvTranspose2d weight [Cin, Cout, k, k] followed by an eval-mode BatchNorm over Cout at
+  // `bn_prefix`, no conv bias: the norm folds along dim 1 (float arithmetic).
+  std::pair<Tensor, Tensor> take_folded_transposed(const std::string& weight_key,
+                                                   const Shape& shape, const std::string& bn_prefix,
+                                                   float eps);
   // Throws one Error listing every missing key, wrong shape and (unless allow_unexpected) every
   // key of the map that no module took. Keys under any of `unused_prefixes` are not unexpected.
   // With allow_missing, missing keys are not an error here: the caller takes them from

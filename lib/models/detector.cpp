@@ -10,6 +10,7 @@
 #include "models/dynamic_vfe.hpp"
 #include "models/flatformer_model.hpp"
 #include "models/lion_backbone.hpp"
+#include "models/sparse_stage_input.hpp"
 #include "nn/cpu_backend.hpp"
 
 namespace lidardet {
@@ -186,26 +187,9 @@ struct Detector::Impl {
     if (i <= backbone->num_stages() + 1) {  // a backbone stage or map_to_bev: sparse input
       const std::string f = prev == "vfe" ? "vfe.voxel_features" : prev + ".features";
       const std::string c = prev == "vfe" ? "vfe.voxel_coords" : prev + ".indices";
-      const nn::Tensor& feats = input(in, f, n[i]);
-      const nn::Tensor& coords = input(in, c, n[i]);
-      if (feats.rank() != 2 || coords.rank() != 2 || coords.dim(1) != 4 ||
-          coords.dim(0) != feats.dim(0) || coords.dtype() != nn::DType::I32)
-        throw Error("stage " + n[i] + ": expected " + f + " [M, C] f32 and " + c + " [M, 4] i32");
-      st.sparse.shape = i <= backbone->num_stages() ? backbone->stage_shape(i - 1) : final_shape();
-      st.sparse.coords.assign(coords.i32(), coords.i32() + coords.numel());
-      for (int64_t r = 0; r < coords.dim(0); ++r)
-        for (int k = 0; k < 4; ++k) {
-          const int32_t v = st.sparse.coords[r * 4 + k];
-          const int64_t lim = k == 0 ? 1 : st.sparse.shape[k - 1];
-          if (v < 0 || v >= lim)
-            throw Error("stage " + n[i] + ": " + c + " row " + std::to_string(r) +
-                        " is outside the grid (batch 0, shape (Z, Y, X) = (" +
-                        std::to_string(st.sparse.shape[0]) + ", " +
-                        std::to_string(st.sparse.shape[1]) + ", " +
-                        std::to_string(st.sparse.shape[2]) + "))");
-        }
-      st.sparse.features = b.alloc(feats.shape());
-      b.copy(feats, st.sparse.features);
+      st.sparse = sparse_stage_input(
+          b, n[i], f, input(in, f, n[i]), c, input(in, c, n[i]),
+          i <= backbone->num_stages() ? backbone->stage_shape(i - 1) : final_shape());
     } else if (prev == "dense_head" && center_head) {
       for (const auto& name : center_head->outputs()) {
         const nn::Tensor& t = input(in, "dense_head." + name, n[i]);

@@ -1,6 +1,7 @@
 #include "models/flatformer_model.hpp"
 
 #include "core/error.hpp"
+#include "models/sparse_stage_input.hpp"
 
 namespace lidardet {
 
@@ -82,24 +83,8 @@ FlatFormerModel::State FlatFormerModel::load_state(
   if (i <= nb + 1) {  // a block or map_to_bev: pillars in
     const std::string f = prev == "vfe" ? "vfe.voxel_features" : prev + ".features";
     const std::string c = prev == "vfe" ? "vfe.voxel_coords" : prev + ".indices";
-    const nn::Tensor& feats = input(in, f, n[i]);
-    const nn::Tensor& coords = input(in, c, n[i]);
-    if (feats.rank() != 2 || feats.dtype() != nn::DType::F32 || coords.rank() != 2 ||
-        coords.dim(1) != 4 || coords.dim(0) != feats.dim(0) || coords.dtype() != nn::DType::I32)
-      throw Error("stage " + n[i] + ": expected " + f + " [M, C] f32 and " + c + " [M, 4] i32");
-    st.sparse.shape = encoder_.shape();
-    st.sparse.coords.assign(coords.i32(), coords.i32() + coords.numel());
-    for (int64_t r = 0; r < coords.dim(0); ++r)
-      for (int k = 0; k < 4; ++k) {
-        const int32_t v = st.sparse.coords[r * 4 + k];
-        const int64_t lim = k == 0 ? 1 : st.sparse.shape[k - 1];
-        if (v < 0 || v >= lim)
-          throw Error("stage " + n[i] + ": " + c + " row " + std::to_string(r) +
-                      " is outside the grid (batch 0, shape (Z, Y, X) = (1, " +
-                      std::to_string(st.sparse.shape[1]) + ", " +
-                      std::to_string(st.sparse.shape[2]) + "))");
-      }
-    st.sparse.features = to_backend(be, feats);
+    st.sparse = sparse_stage_input(be, n[i], f, input(in, f, n[i]), c, input(in, c, n[i]),
+                                   encoder_.shape());
   } else if (prev == "dense_head") {
     for (const auto& name : head_.outputs())
       st.maps[name] = to_backend(be, input(in, "dense_head." + name, n[i]));

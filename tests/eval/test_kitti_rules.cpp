@@ -24,7 +24,8 @@ KittiObject obj(const std::string& type, double x, double score = 0, double bbox
   return o;
 }
 
-const KittiClassResult& find(const KittiEvalResult& r, const std::string& cls) {
+// By value: callers pass the temporary result of evaluate_kitti.
+KittiClassResult find(const KittiEvalResult& r, const std::string& cls) {
   for (const auto& c : r.classes)
     if (c.cls == cls) return c;
   throw std::runtime_error("no class " + cls);

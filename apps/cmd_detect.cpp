@@ -16,6 +16,7 @@
 #include "eval/waymo_eval.hpp"
 #include "io/kitti_box.hpp"
 #include "io/kitti_dataset.hpp"
+#include "io/kitti_fov.hpp"
 #include "io/kitti_label.hpp"
 #include "io/kitti_velodyne.hpp"
 #include "io/waymo/detection_input.hpp"
@@ -222,6 +223,12 @@ void run(const Opts& o) {
 
   if (!fs::exists(o.input)) throw Error("--input " + o.input + ": no such file or folder");
   if (wkind) return run_waymo(o, det, files, *wkind);
+  // KITTI models see the camera's field of view only (OpenPCDet's FOV_POINTS_ONLY, default
+  // True): applied to KITTI roots, whose frames carry calib and image size.
+  const ModelConfig cfg = load_model_config(files.config);
+  const YAML::Node fov_node = cfg.find("DATA_CONFIG.FOV_POINTS_ONLY");
+  const bool fov_only =
+      !fov_node || fov_node.IsNull() || cfg.as<bool>(fov_node, "DATA_CONFIG.FOV_POINTS_ONLY");
   std::unique_ptr<KittiObjectRoot> kitti;
   std::vector<FrameSource> frames;
   if (fs::is_directory(o.input) &&
@@ -266,7 +273,12 @@ void run(const Opts& o) {
       calib = fr.calib;
       image_w = fr.image_width;
       image_h = fr.image_height;
-      boxes = det.detect(fr.points);
+      // Without image_2, KITTI's 1242 x 375 (as tools/reference/kitti_data.py assumes); a frame
+      // without calib keeps every point.
+      boxes = det.detect(fov_only && fr.calib
+                             ? kitti_fov_points(fr.points, *fr.calib, fr.image_width.value_or(1242),
+                                                fr.image_height.value_or(375))
+                             : fr.points);
     } else {
       boxes = det.detect(read_cloud(f.path));
       // A calib file beside the frame (<id>.txt in a calib/ sibling folder) gives camera labels.

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "models/bev_deblock.hpp"
 
 namespace lidardet {
 
@@ -44,7 +45,6 @@ BaseBevBackbone::BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, i
         u.has_down = true;
         u.down.out = filters[i];
         u.down.stride = strides[i];
-        u.down.pad = 0;
         std::tie(u.down.w, u.down.b) =
             wl.take_folded(q + "downsample_layer.0.weight", {filters[i], ci, 1, 1}, "",
                            q + "downsample_layer.1.", eps);
@@ -64,24 +64,9 @@ BaseBevBackbone::BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, i
       blk.push_back(c);
     }
     blocks_.push_back(blk);
-    const std::string dp = "backbone_2d.deblocks." + std::to_string(i) + ".";
-    Conv d;
-    d.out = upf[i];
-    d.pad = 0;
-    if (ups[i] >= 1) {
-      const int s = int(std::lround(ups[i]));
-      d.stride = s;
-      d.transposed = true;
-      std::tie(d.w, d.b) =
-          wl.take_folded_transposed(dp + "0.weight", {filters[i], d.out, s, s}, dp + "1.", eps);
-    } else {
-      const int s = int(std::lround(1.0 / ups[i]));
-      d.stride = s;
-      std::tie(d.w, d.b) =
-          wl.take_folded(dp + "0.weight", {d.out, filters[i], s, s}, "", dp + "1.", eps);
-    }
-    deblocks_.push_back(d);
-    out_channels_ += d.out;
+    deblocks_.push_back(BevDeblock::load(wl, "backbone_2d.deblocks." + std::to_string(i) + ".",
+                                         filters[i], upf[i], ups[i], eps));
+    out_channels_ += upf[i];
     cin = filters[i];
   }
 }
@@ -115,26 +100,9 @@ nn::Tensor BaseBevBackbone::forward(nn::Backend& be, const nn::Tensor& input,
       x = b;
     }
     if (rec) rec("backbone_2d.blocks." + std::to_string(i), x);
-    const Conv& d = deblocks_[i];
-    const int64_t H = d.transposed ? x.dim(2) * d.stride : x.dim(2) / d.stride;
-    const int64_t W = d.transposed ? x.dim(3) * d.stride : x.dim(3) / d.stride;
-    nn::Tensor u = be.alloc({1, d.out, H, W});
-    if (d.transposed)
-      be.conv_transpose2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
-    else
-      be.conv2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
-    ups.push_back(u);
+    ups.push_back(deblocks_[i].forward(be, x));
   }
-  const int64_t H = ups[0].dim(2), W = ups[0].dim(3);
-  std::vector<nn::Tensor> parts;
-  for (const auto& u : ups) {
-    if (u.dim(2) != H || u.dim(3) != W)
-      throw Error("BaseBEVBackbone: the deblocks give maps of different sizes");
-    parts.push_back(u.reshape({u.dim(1), H * W}));
-  }
-  nn::Tensor out = be.alloc({out_channels_, H * W});
-  be.concat(parts, 0, out);
-  return out.reshape({1, out_channels_, H, W});
+  return concat_levels(be, ups, "BaseBEVBackbone");
 }
 
 }  // namespace lidardet

@@ -4,6 +4,7 @@
 #pragma once
 #include <vector>
 
+#include "models/bev_deblock.hpp"
 #include "models/model_config.hpp"
 #include "models/sparse_voxels.hpp"
 #include "nn/weights.hpp"
@@ -20,9 +21,8 @@ class BaseBevBackbone {
  private:
   struct Conv {
     nn::Tensor w, b;
-    int stride = 1, pad = 1;
+    int stride = 1;
     int64_t out = 0;
-    bool transposed = false;
   };
   // BaseBEVResBackbone: relu(bn2(conv2(relu(bn1(conv1(x))))) + identity), identity through a
   // 1x1 conv + BN on the first unit of each level.
@@ -33,7 +33,7 @@ class BaseBevBackbone {
   bool residual_ = false;
   std::vector<std::vector<Conv>> blocks_;
   std::vector<std::vector<ResUnit>> res_blocks_;
-  std::vector<Conv> deblocks_;
+  std::vector<BevDeblock> deblocks_;
   int64_t out_channels_ = 0;
 };
 

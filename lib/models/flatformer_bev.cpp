@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "models/bev_deblock.hpp"
 
 namespace lidardet {
 
@@ -54,23 +55,9 @@ FlatFormerBev::FlatFormerBev(nn::WeightLoader& wl, const ModelConfig& cfg, int64
       throw Error(cfg.path + ": " + n + "IN_CHANNELS[" + std::to_string(i) + "] is " +
                   std::to_string(nin[i]) + " but backbone level " + std::to_string(i) + " gives " +
                   std::to_string(outs[i]));
-    const std::string p = "neck.deblocks." + std::to_string(i) + ".";
-    Conv d;
-    d.out = nout[i];
-    if (ups[i] >= 1) {
-      const int s = int(std::lround(ups[i]));
-      d.stride = s;
-      d.transposed = true;
-      std::tie(d.w, d.b) =
-          wl.take_folded_transposed(p + "0.weight", {nin[i], d.out, s, s}, p + "1.", neps);
-    } else {
-      const int s = int(std::lround(1.0 / ups[i]));
-      d.stride = s;
-      std::tie(d.w, d.b) =
-          wl.take_folded(p + "0.weight", {d.out, nin[i], s, s}, "", p + "1.", neps);
-    }
-    deblocks_.push_back(d);
-    out_channels_ += d.out;
+    deblocks_.push_back(BevDeblock::load(wl, "neck.deblocks." + std::to_string(i) + ".", nin[i],
+                                         nout[i], ups[i], neps));
+    out_channels_ += nout[i];
   }
 }
 
@@ -89,27 +76,9 @@ nn::Tensor FlatFormerBev::forward(nn::Backend& be, const nn::Tensor& input,
       x = y;
     }
     if (rec) rec("backbone_2d.blocks." + std::to_string(s), x);
-    const Conv& d = deblocks_[s];
-    const int64_t H = d.transposed ? x.dim(2) * d.stride : x.dim(2) / d.stride;
-    const int64_t W = d.transposed ? x.dim(3) * d.stride : x.dim(3) / d.stride;
-    nn::Tensor u = be.alloc({1, d.out, H, W});
-    if (d.transposed)
-      be.conv_transpose2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
-    else
-      be.conv2d(x, d.w, d.b, d.stride, 0, u, nn::Act::ReLU);
-    ups.push_back(u);
+    ups.push_back(deblocks_[s].forward(be, x));
   }
-  const int64_t H = ups[0].dim(2), W = ups[0].dim(3);
-  std::vector<nn::Tensor> parts;
-  for (const auto& u : ups) {
-    if (u.dim(2) != H || u.dim(3) != W)
-      throw Error("SECONDFPN: the levels upsample to different sizes (" +
-                  nn::shape_string(ups[0].shape()) + " vs " + nn::shape_string(u.shape()) + ")");
-    parts.push_back(u.reshape({u.dim(1), H * W}));
-  }
-  nn::Tensor out = be.alloc({out_channels_, H * W});
-  be.concat(parts, 0, out);
-  return out.reshape({1, out_channels_, H, W});
+  return concat_levels(be, ups, "SECONDFPN");
 }
 
 }  // namespace lidardet

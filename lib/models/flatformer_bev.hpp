@@ -5,6 +5,7 @@
 #pragma once
 #include <vector>
 
+#include "models/bev_deblock.hpp"
 #include "models/model_config.hpp"
 #include "models/sparse_voxels.hpp"
 #include "nn/weights.hpp"
@@ -23,11 +24,10 @@ class FlatFormerBev {
     nn::Tensor w, b;
     int stride = 1;
     int64_t out = 0;
-    bool transposed = false;
   };
   bool residual_ = true;
   std::vector<std::vector<Conv>> blocks_;
-  std::vector<Conv> deblocks_;
+  std::vector<BevDeblock> deblocks_;
   int64_t out_channels_ = 0;
 };
 

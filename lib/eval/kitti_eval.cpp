@@ -167,15 +167,16 @@ std::array<std::array<double, 3>, 2> kitti_min_overlaps(const std::string& cls) 
               "' (expected Car, Pedestrian, Cyclist, Van, Person_sitting or Truck)");
 }
 
+bool kitti_aos_enabled(const std::vector<KittiEvalFrame>& frames) {
+  for (const auto& f : frames)
+    if (!f.det.empty()) return f.det[0].alpha != -10;
+  return false;
+}
+
 KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
                                const KittiEvalOptions& opt) {
   KittiEvalResult result;
-  // OpenPCDet enables AOS when the first frame with detections has a valid alpha.
-  for (const auto& f : frames)
-    if (!f.det.empty()) {
-      result.aos = f.det[0].alpha != -10;
-      break;
-    }
+  result.aos = kitti_aos_enabled(frames);
   std::vector<std::string> classes;
   std::array<double, 3> min_thr{1, 1, 1};  // lowest threshold per metric over everything in use
   for (const std::string& cls : opt.classes) {

@@ -49,6 +49,9 @@ KittiEvalResult evaluate_kitti(const std::vector<KittiEvalFrame>& frames,
 // The text OpenPCDet's get_official_eval_result prints.
 std::string format_kitti_result(const KittiEvalResult& r);
 
+// OpenPCDet reports AOS when the first frame with detections has a valid alpha (not -10).
+bool kitti_aos_enabled(const std::vector<KittiEvalFrame>& frames);
+
 // The overlap thresholds [set][metric] OpenPCDet uses for a class (strict set 0, loose set 1).
 std::array<std::array<double, 3>, 2> kitti_min_overlaps(const std::string& cls);
 

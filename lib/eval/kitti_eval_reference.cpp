@@ -120,11 +120,7 @@ FrameResult match(const KittiEvalFrame& f, const std::vector<int>& gs, const std
 KittiEvalResult evaluate_kitti_reference(const std::vector<KittiEvalFrame>& frames,
                                          const KittiEvalOptions& opt) {
   KittiEvalResult result;
-  for (const auto& f : frames)
-    if (!f.det.empty()) {
-      result.aos = f.det[0].alpha != -10;
-      break;
-    }
+  result.aos = kitti_aos_enabled(frames);
   for (const std::string& cls : opt.classes) {
     KittiClassResult cr;
     cr.cls = cls;

@@ -26,67 +26,16 @@
 #include "models/flatformer_encoder.hpp"
 #include "models/flatformer_vfe.hpp"
 #include "models/npz.hpp"
+#include "parity_fixture.hpp"
 
 using namespace lidardet;
+using namespace lidardet::test::parity;
 
 namespace {
 
-struct Host {
-  std::vector<int64_t> shape;
-  std::vector<float> v;
-  bool is_int = false;
-  nn::Tensor tensor() const {
-    nn::Tensor t = nn::Tensor::empty(shape, is_int ? nn::DType::I32 : nn::DType::F32);
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (is_int)
-        t.i32()[i] = int32_t(v[i]);
-      else
-        t.f32()[i] = v[i];
-    return t;
-  }
-};
-
 const std::string kModel = "flatformer_center";
 
-std::string fixture(const std::string& what) {
-  return test::source_dir() + "/tests/fixtures/parity/" + kModel + "." + what;
-}
-
-std::map<std::string, Host> reference() {
-  const Checkpoint c = load_checkpoint(fixture("tensors.safetensors"));
-  std::map<std::string, Host> out;
-  for (const auto& t : c.tensors) out[t.name] = {t.shape, t.to_float32(), t.dtype == DType::I32};
-  return out;
-}
-
-// Reference rows are (batch, x, y, z, intensity).
-PointCloud input_cloud(const Host& points) {
-  const std::size_t n = points.shape[0], w = points.shape[1];
-  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
-  ch.resize(w - 1);
-  PointCloud cloud(ch);
-  for (std::size_t i = 0; i < n; ++i)
-    cloud.push_back(std::span<const float>(&points.v[i * w + 1], w - 1));
-  return cloud;
-}
-
-Host host_of(const nn::Tensor& t) {
-  Host h{t.shape(), {}, t.dtype() == nn::DType::I32};
-  if (t.dtype() == nn::DType::F32)
-    h.v = t.to_vector();
-  else
-    for (int64_t i = 0; i < t.numel(); ++i) h.v.push_back(float(t.i32()[i]));
-  return h;
-}
-
-double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, double(std::fabs(a[i] - b[i])));
-    scale = std::max(scale, double(std::fabs(b[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
+std::string fixture(const std::string& what) { return test::parity::fixture_path(kModel, what); }
 
 // For the XML report (--gtest_output=xml): the measured error of each stage.
 std::string sci(double v) {
@@ -122,7 +71,7 @@ Ctx& ctx() {
   static std::unique_ptr<Ctx> c;
   if (!c) {
     c = std::make_unique<Ctx>();
-    c->ref = reference();
+    c->ref = reference_tensors(kModel);
     c->det = std::make_unique<Detector>(fixture("yaml"), fixture("weights.safetensors"));
     c->boxes = c->det->detect(
         input_cloud(c->ref.at("input.points")),

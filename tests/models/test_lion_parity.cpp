@@ -18,46 +18,15 @@
 #include "models/detector.hpp"
 #include "models/head_config.hpp"
 #include "models/nms.hpp"
+#include "parity_fixture.hpp"
 
 using namespace lidardet;
+using namespace lidardet::test::parity;
 
 namespace {
 
-struct Host {
-  std::vector<int64_t> shape;
-  std::vector<float> v;
-  bool is_int = false;
-  nn::Tensor tensor() const {
-    nn::Tensor t = nn::Tensor::empty(shape, is_int ? nn::DType::I32 : nn::DType::F32);
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (is_int)
-        t.i32()[i] = int32_t(v[i]);
-      else
-        t.f32()[i] = v[i];
-    return t;
-  }
-};
-
 std::string fixture(const std::string& model, const std::string& what) {
-  return test::source_dir() + "/tests/fixtures/parity/" + model + "." + what;
-}
-
-std::map<std::string, Host> reference(const std::string& model) {
-  const Checkpoint c = load_checkpoint(fixture(model, "tensors.safetensors"));
-  std::map<std::string, Host> out;
-  for (const auto& t : c.tensors) out[t.name] = {t.shape, t.to_float32(), t.dtype == DType::I32};
-  return out;
-}
-
-PointCloud input_cloud(const Host& points) {
-  // Rows (batch, x, y, z, intensity[, elongation]).
-  const std::size_t n = points.shape[0], w = points.shape[1];
-  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
-  ch.resize(w - 1);
-  PointCloud cloud(ch);
-  for (std::size_t i = 0; i < n; ++i)
-    cloud.push_back(std::span<const float>(&points.v[i * w + 1], w - 1));
-  return cloud;
+  return fixture_path(model, what);
 }
 
 struct Traced {
@@ -67,26 +36,9 @@ struct Traced {
 
 Traced run(Detector& det, const PointCloud& cloud) {
   Traced r;
-  r.boxes = det.detect(cloud, [&](const std::string& name, const nn::Tensor& t) {
-    Host h{t.shape(), {}};
-    if (t.dtype() == nn::DType::F32) {
-      h.v = t.to_vector();
-    } else {
-      for (int64_t i = 0; i < t.numel(); ++i) h.v.push_back(float(t.i32()[i]));
-    }
-    r.stages[name] = std::move(h);
-  });
+  r.boxes = det.detect(
+      cloud, [&](const std::string& name, const nn::Tensor& t) { r.stages[name] = host_of(t); });
   return r;
-}
-
-// max |a - b| / max |b|.
-double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff = std::max(diff, double(std::fabs(a[i] - b[i])));
-    scale = std::max(scale, double(std::fabs(b[i])));
-  }
-  return scale > 0 ? diff / scale : diff;
 }
 
 // NCHW [1, A*K, H, W] (ours) to the reference's [1, H*W*A, K] layout.
@@ -110,7 +62,7 @@ Ctx& ctx(const std::string& model) {
   auto& c = cache[model];
   if (!c) {
     c = std::make_unique<Ctx>();
-    c->ref = reference(model);
+    c->ref = reference_tensors(model);
     c->det =
         std::make_unique<Detector>(fixture(model, "yaml"), fixture(model, "weights.safetensors"));
     c->run = run(*c->det, input_cloud(c->ref.at("input.points")));

@@ -1,0 +1,76 @@
+// What the parity tests share: the fixtures of tools/fixtures (tests/fixtures/parity/<model>.*)
+// as host tensors, the reference frame as a PointCloud, and the relative-error measure.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "checkpoint/checkpoint.hpp"
+#include "common/test_paths.hpp"
+#include "core/point_cloud.hpp"
+#include "nn/tensor.hpp"
+
+namespace lidardet::test::parity {
+
+// A tensor on the host as floats (integer tensors flagged, converted back by tensor()).
+struct Host {
+  std::vector<int64_t> shape;
+  std::vector<float> v;
+  bool is_int = false;
+  nn::Tensor tensor() const {
+    nn::Tensor t = nn::Tensor::empty(shape, is_int ? nn::DType::I32 : nn::DType::F32);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (is_int)
+        t.i32()[i] = int32_t(v[i]);
+      else
+        t.f32()[i] = v[i];
+    return t;
+  }
+};
+
+inline Host host_of(const nn::Tensor& t) {
+  Host h{t.shape(), {}, t.dtype() == nn::DType::I32};
+  if (t.dtype() == nn::DType::F32)
+    h.v = t.to_vector();
+  else
+    for (int64_t i = 0; i < t.numel(); ++i) h.v.push_back(float(t.i32()[i]));
+  return h;
+}
+
+inline std::string fixture_path(const std::string& model, const std::string& what) {
+  return source_dir() + "/tests/fixtures/parity/" + model + "." + what;
+}
+
+// Every tensor the reference recorded for `model`, by its name.
+inline std::map<std::string, Host> reference_tensors(const std::string& model) {
+  const Checkpoint c = load_checkpoint(fixture_path(model, "tensors.safetensors"));
+  std::map<std::string, Host> out;
+  for (const auto& t : c.tensors) out[t.name] = {t.shape, t.to_float32(), t.dtype == DType::I32};
+  return out;
+}
+
+// The reference's input.points rows (batch, x, y, z, intensity[, elongation]) as a cloud.
+inline PointCloud input_cloud(const Host& points) {
+  const std::size_t n = points.shape[0], w = points.shape[1];
+  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
+  ch.resize(w - 1);
+  PointCloud cloud(ch);
+  for (std::size_t i = 0; i < n; ++i)
+    cloud.push_back(std::span<const float>(&points.v[i * w + 1], w - 1));
+  return cloud;
+}
+
+// max |a - b| / max |b| (max |a - b| when b is all zero).
+inline double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, double(std::fabs(a[i] - b[i])));
+    scale = std::max(scale, double(std::fabs(b[i])));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+}  // namespace lidardet::test::parity

@@ -30,8 +30,10 @@ from reference.targets import anchor_head_loss, center_head_loss  # noqa: E402
 VERSION = 'pcdet+0.6.0+lidardet-reference'
 
 
-def augment(points, boxes, rng):
-    """Random flip about the x axis, global rotation in [-pi/4, pi/4], global scaling in [0.95, 1.05]."""
+def augment(points, boxes, rng, z_shift=0.0):
+    """Random flip about the x axis, global rotation in [-pi/4, pi/4], global scaling in [0.95, 1.05], and
+    (z_shift > 0) a vertical shift of the whole scene by U(-z_shift, z_shift) m. The shift moves points and box
+    centres together, so a height head that predicts a mean z instead of reading it from the points is wrong."""
     points, boxes = points.copy(), boxes.copy()
     if rng.random() < 0.5:
         points[:, 1] = -points[:, 1]
@@ -46,6 +48,10 @@ def augment(points, boxes, rng):
     k = rng.uniform(0.95, 1.05)
     points[:, :3] *= k
     boxes[:, :6] *= k
+    if z_shift > 0:
+        dz = rng.uniform(-z_shift, z_shift)
+        points[:, 2] += dz
+        boxes[:, 2] += dz
     return points, boxes
 
 
@@ -89,6 +95,24 @@ def one_cycle(frac, lr, div_factor, pct_start, moms):
     return cos(lr, lr / div_factor / 1e4, p), cos(moms[1], moms[0], p)
 
 
+def set_code_weights(cfg, weights):
+    """Overrides DENSE_HEAD.LOSS_CONFIG.LOSS_WEIGHTS.code_weights (the C++ side never reads LOSS_CONFIG)."""
+    lw = cfg.MODEL.DENSE_HEAD.LOSS_CONFIG['LOSS_WEIGHTS']
+    old = list(lw['code_weights'])
+    if len(weights) != len(old):
+        raise SystemExit(f'train.py: --code-weights needs {len(old)} values (as LOSS_WEIGHTS.code_weights in the '
+                         f'config), got {len(weights)}')
+    lw['code_weights'] = [float(w) for w in weights]
+
+
+def load_init_weights(model, path):
+    """Warm start: model weights only (an OpenPCDet checkpoint's model_state, or a bare state dict); the
+    optimizer state, iteration count and schedule start fresh. Every key must match (strict)."""
+    ck = torch.load(path, map_location='cpu')
+    state = ck['model_state'] if isinstance(ck, dict) and 'model_state' in ck else ck
+    model.load_state_dict(state)
+
+
 def save_checkpoint(path, model, optimizer, epoch, it):
     state = {'epoch': epoch, 'it': it, 'model_state': {k: v.cpu() for k, v in model.state_dict().items()},
              'optimizer_state': optimizer.state_dict() if optimizer is not None else None, 'version': VERSION}
@@ -123,6 +147,13 @@ def main():
     ap.add_argument('--epochs', type=int, default=None, help='default: OPTIMIZATION.NUM_EPOCHS')
     ap.add_argument('--batch-size', type=int, default=None)
     ap.add_argument('--lr', type=float, default=None)
+    ap.add_argument('--pct-start', type=float, default=None, help='one-cycle warm-up fraction (default: config)')
+    ap.add_argument('--init', default=None,
+                    help='warm start: load model weights from this checkpoint; fresh optimizer and schedule')
+    ap.add_argument('--code-weights', type=float, nargs='+', default=None,
+                    help='override LOSS_CONFIG code_weights (CenterHead: x y z log-w log-l log-h sin cos vx vy)')
+    ap.add_argument('--z-shift', type=float, default=0.0,
+                    help='augmentation: shift each training scene vertically by U(-v, v) m (0: off)')
     ap.add_argument('--max-frames', type=int, default=0, help='use only the first N training frames')
     ap.add_argument('--time-limit', type=float, default=0, help='stop after this many minutes (0: none)')
     ap.add_argument('--threads', type=int, default=1)
@@ -141,7 +172,12 @@ def main():
     rng = np.random.default_rng(args.seed)
     device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     cfg = load_config(args.config)
-    model = build_detector(cfg).to(device)
+    if args.code_weights:
+        set_code_weights(cfg, args.code_weights)
+    model = build_detector(cfg)
+    if args.init:
+        load_init_weights(model, args.init)
+    model = model.to(device)
     opt_cfg = cfg.get('OPTIMIZATION', {})
     os.makedirs(args.out, exist_ok=True)
     fov = cfg.DATA_CONFIG.get('FOV_POINTS_ONLY', True)
@@ -161,8 +197,11 @@ def main():
         moms = opt_cfg.get('MOMS', [0.95, 0.85])
         total_steps = epochs * iters_per_epoch
         clip = opt_cfg.get('GRAD_NORM_CLIP', 10)
+        pct_start = args.pct_start if args.pct_start is not None else opt_cfg.get('PCT_START', 0.4)
         print(f'train: {len(train_set)} frames, {epochs} epochs x {iters_per_epoch} it, batch {bs}, lr {lr}, '
-              f'device {device}', flush=True)
+              f'pct_start {pct_start}, z_shift {args.z_shift}, init {args.init}, device {device}', flush=True)
+        if hasattr(model, 'bbox_head') or hasattr(model, 'dense_head'):
+            print(f"code_weights {cfg.MODEL.DENSE_HEAD.LOSS_CONFIG['LOSS_WEIGHTS']['code_weights']}", flush=True)
         t0 = time.time()
         last_save = t0
         it = 0
@@ -176,14 +215,14 @@ def main():
                     s = train_set[int(j)]
                     p, b, lab = s['points'], s['gt_boxes'], s['gt_labels']
                     if not args.no_augment:
-                        p, b = augment(p, b, rng)
+                        p, b = augment(p, b, rng, args.z_shift)
                     p, b, lab = in_range(p, b, lab, cfg.DATA_CONFIG.POINT_CLOUD_RANGE)
                     samples.append({'points': p, 'gt_boxes': b, 'gt_labels': lab})
                 # schedule position: by iterations, or by wall time when a time limit is set (whichever is further)
                 frac = it / total_steps
                 if args.time_limit:
                     frac = max(frac, (time.time() - t0) / (args.time_limit * 60))
-                cur_lr, beta1 = one_cycle(frac, lr, opt_cfg.get('DIV_FACTOR', 10), opt_cfg.get('PCT_START', 0.4), moms)
+                cur_lr, beta1 = one_cycle(frac, lr, opt_cfg.get('DIV_FACTOR', 10), pct_start, moms)
                 for gr in optimizer.param_groups:
                     gr['lr'] = cur_lr
                     gr['betas'] = (beta1, gr['betas'][1])

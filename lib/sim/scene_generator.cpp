@@ -73,23 +73,25 @@ class Builder {
     p.object = object;
     scene_.primitives.push_back(p);
   }
-  // Footprint test in road coordinates; `footprint` is grown by `margin` on every side.
-  bool free(const Box3D& footprint, double margin) const {
-    Box3D f = footprint;
-    f.l += 2 * margin;
-    f.w += 2 * margin;
-    for (const auto& o : occupied_)
-      if (bev_intersection_area(f, o) > 0) return false;
-    return true;
-  }
-  void occupy(double u, double v, double l, double w, double yaw) {
+  // An object's ground footprint in road coordinates (only x, y, l, w, yaw are used).
+  static Box3D footprint(double u, double v, double l, double w, double yaw) {
     Box3D b;
     b.x = u;
     b.y = v;
     b.l = l;
     b.w = w;
     b.yaw = yaw;
-    occupied_.push_back(b);
+    return b;
+  }
+  // Whether the footprint, grown by `margin` on every side, overlaps no placed object.
+  bool free(double u, double v, double l, double w, double yaw, double margin) const {
+    const Box3D f = footprint(u, v, l + 2 * margin, w + 2 * margin, yaw);
+    for (const auto& o : occupied_)
+      if (bev_intersection_area(f, o) > 0) return false;
+    return true;
+  }
+  void occupy(double u, double v, double l, double w, double yaw) {
+    occupied_.push_back(footprint(u, v, l, w, yaw));
   }
   void size_of(const std::string& cls, double& l, double& w, double& h) {
     const ClassShape& s = cfg_.shape(cls);
@@ -273,13 +275,7 @@ bool Builder::try_vehicle(const std::string& cls, double u, double v, double yaw
                           double margin) {
   double l, w, h;
   size_of(cls, l, w, h);
-  Box3D f;
-  f.x = u;
-  f.y = v;
-  f.l = l;
-  f.w = w;
-  f.yaw = yaw;
-  if (!free(f, margin)) return false;
+  if (!free(u, v, l, w, yaw, margin)) return false;
   const double g = ground_at(u, v);
   const int id = new_object(cls, u, v, g, yaw, l, w, h, moving);
   const float paint = static_cast<float>(rng_.uniform(0.05, 0.6));
@@ -318,13 +314,7 @@ bool Builder::try_person(const std::string& cls, double u, double v, double yaw,
                          bool moving) {
   double l, w, h;
   size_of(cls, l, w, h);
-  Box3D f;
-  f.x = u;
-  f.y = v;
-  f.l = l;
-  f.w = w;
-  f.yaw = yaw;
-  if (!free(f, 0.2)) return false;
+  if (!free(u, v, l, w, yaw, 0.2)) return false;
   const double g = ground_at(u, v) + base_rel;
   const int id = new_object(cls, u, v, g, yaw, l, w, h, moving);
   const float cloth = static_cast<float>(rng_.uniform(0.08, 0.5));

@@ -1,37 +1,19 @@
 // `lidardet ckpt info` and `lidardet ckpt convert` through the real CLI binary.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include "checkpoint/checkpoint.hpp"
+#include "common/cli_run.hpp"
 #include "fixture_util.hpp"
 
 using namespace lidardet;
 using lidardet::test::ckpt_fixture;
 
-namespace {
-// Runs a command; returns its exit status and stdout+stderr.
-std::pair<int, std::string> run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  std::array<char, 4096> buf;
-  while (std::size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int rc = pclose(p);
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
-}
-#define REQUIRE_CLI()                                       \
-  if (!std::filesystem::exists(lidardet::test::cli_path())) \
-  GTEST_SKIP() << "the lidardet CLI was not built (" << lidardet::test::cli_path() << ")"
-}  // namespace
-
 TEST(CkptCli, InfoJsonListsKeysShapesDtypesAndWrapper) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto [rc, out] =
-      run(lidardet::test::cli_path() + " ckpt info --json " + ckpt_fixture("openpcdet_legacy.pth"));
+      lidardet::test::run_cli("ckpt info --json " + ckpt_fixture("openpcdet_legacy.pth"));
   ASSERT_EQ(rc, 0) << out;
   const auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j.at("container"), "pytorch-legacy");
@@ -44,11 +26,11 @@ TEST(CkptCli, InfoJsonListsKeysShapesDtypesAndWrapper) {
 }
 
 TEST(CkptCli, ConvertWritesSafetensorsWithTheSameTensors) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("ckpt_cli");
   const std::string out = (dir / "m.safetensors").string();
-  const auto [rc, text] = run(lidardet::test::cli_path() + " ckpt convert " +
-                              ckpt_fixture("mmdet3d_legacy.pth") + " " + out);
+  const auto [rc, text] =
+      lidardet::test::run_cli("ckpt convert " + ckpt_fixture("mmdet3d_legacy.pth") + " " + out);
   ASSERT_EQ(rc, 0) << text;
   const Checkpoint a = load_checkpoint(ckpt_fixture("mmdet3d_legacy.pth"));
   const Checkpoint b = load_checkpoint(out);
@@ -62,12 +44,12 @@ TEST(CkptCli, ConvertWritesSafetensorsWithTheSameTensors) {
 }
 
 TEST(CkptCli, MaliciousFileExitsOneNamingTheGlobalAndWritesNothing) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("ckpt_cli_bad");
   const std::string out = (dir / "x.safetensors").string();
   std::filesystem::remove("/tmp/lidardet_ckpt_pwned_os_system_reduce");
-  const auto [rc, text] = run(lidardet::test::cli_path() + " ckpt convert " +
-                              ckpt_fixture("malicious/os_system_reduce_legacy.pth") + " " + out);
+  const auto [rc, text] = lidardet::test::run_cli(
+      "ckpt convert " + ckpt_fixture("malicious/os_system_reduce_legacy.pth") + " " + out);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(text.find("'os.system' is not in the allow-list"), std::string::npos) << text;
   EXPECT_FALSE(std::filesystem::exists(out));

@@ -2,34 +2,19 @@
 // outputs, and clear errors with no partial output on bad input.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_run.hpp"
 #include "common/test_paths.hpp"
 #include "io/waymo/objects.hpp"
 
 namespace fs = std::filesystem;
-using lidardet::test::cli_path;
+using lidardet::test::run_cli;
 
 namespace {
-struct Run {
-  int code;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  const std::string cmd = cli_path() + " " + args + " 2>&1";
-  Run r{0, {}};
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  r.code = pclose(p);
-  return r;
-}
-
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
@@ -47,10 +32,10 @@ TEST(WaymoCli, JsonInputsPrintTheOfficialLinesAndWriteJsonAndPlots) {
   auto d = lidardet::test::temp_dir("waymo_cli_ok");
   write(d / "gt.json", kGt);
   write(d / "pred.json", kPred);
-  auto r =
-      run("eval waymo --gt " + (d / "gt.json").string() + " --pred " + (d / "pred.json").string() +
-          " --threads 2 --json " + (d / "r.json").string() + " --plot " + (d / "plots").string());
-  ASSERT_EQ(r.code, 0) << r.out;
+  auto r = run_cli("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
+                   (d / "pred.json").string() + " --threads 2 --json " + (d / "r.json").string() +
+                   " --plot " + (d / "plots").string());
+  ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("OBJECT_TYPE_TYPE_VEHICLE_LEVEL_1: [mAP 1] [mAPH 1]"), std::string::npos)
       << r.out;
   // The pedestrian (3 points, difficulty unset -> LEVEL_2) is missed: no effect at L1, AP 0 at L2.
@@ -89,12 +74,12 @@ TEST(WaymoCli, ProtobufObjectsFilesGiveTheSameResultAsJson) {
   pv.score = 0.8f;
   pv.num_lidar_points_in_box = 0;
   lidardet::waymo::write_objects_file((d / "pred.bin").string(), {pv});
-  const auto a =
-      run("eval waymo --gt " + (d / "gt.json").string() + " --pred " + (d / "pred.json").string());
-  const auto b =
-      run("eval waymo --gt " + (d / "gt.bin").string() + " --pred " + (d / "pred.bin").string());
-  ASSERT_EQ(a.code, 0) << a.out;
-  ASSERT_EQ(b.code, 0) << b.out;
+  const auto a = run_cli("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
+                         (d / "pred.json").string());
+  const auto b = run_cli("eval waymo --gt " + (d / "gt.bin").string() + " --pred " +
+                         (d / "pred.bin").string());
+  ASSERT_EQ(a.rc, 0) << a.out;
+  ASSERT_EQ(b.rc, 0) << b.out;
   EXPECT_EQ(a.out, b.out);
 }
 
@@ -125,9 +110,9 @@ TEST(WaymoCli, BadInputFailsNamingTheRecordAndWritesNothing) {
   for (const auto& c : cases) {
     write(d / (c.name + ".json"), c.pred);
     const auto out = d / (c.name + "_out.json");
-    auto r = run("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
-                 (d / (c.name + ".json")).string() + " --json " + out.string());
-    EXPECT_NE(r.code, 0) << c.name << ": " << r.out;
+    auto r = run_cli("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
+                     (d / (c.name + ".json")).string() + " --json " + out.string());
+    EXPECT_NE(r.rc, 0) << c.name << ": " << r.out;
     EXPECT_NE(r.out.find(c.name + ".json"), std::string::npos) << c.name << ": " << r.out;
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.name << ": " << r.out;
     EXPECT_FALSE(fs::exists(out)) << c.name;
@@ -140,14 +125,15 @@ TEST(WaymoCli, BadInputFailsNamingTheRecordAndWritesNothing) {
   v.type = lidardet::waymo::WaymoType::kVehicle;
   v.box = {10, 0, 1, 4.5, 2, 1.5, std::nan(""), "Vehicle", 1};
   lidardet::waymo::write_objects_file((d / "nan.bin").string(), {v});
-  auto r =
-      run("eval waymo --gt " + (d / "gt.json").string() + " --pred " + (d / "nan.bin").string());
-  EXPECT_NE(r.code, 0) << r.out;
+  auto r = run_cli("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
+                   (d / "nan.bin").string());
+  EXPECT_NE(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("non-finite"), std::string::npos) << r.out;
   v.box.yaw = 0;
   const std::string bytes = lidardet::waymo::encode_objects({v, v});
   write(d / "trunc.bin", bytes.substr(0, bytes.size() - 5));
-  r = run("eval waymo --gt " + (d / "gt.json").string() + " --pred " + (d / "trunc.bin").string());
-  EXPECT_NE(r.code, 0) << r.out;
+  r = run_cli("eval waymo --gt " + (d / "gt.json").string() + " --pred " +
+              (d / "trunc.bin").string());
+  EXPECT_NE(r.rc, 0) << r.out;
   EXPECT_NE(r.out.find("trunc.bin"), std::string::npos) << r.out;
 }

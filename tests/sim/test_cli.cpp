@@ -1,9 +1,9 @@
 // `lidardet simulate` and `lidardet render` end to end (skipped when the CLI was not built).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 
+#include "common/cli_run.hpp"
 #include "io/kitti_dataset.hpp"
 #include "io/kitti_imagesets.hpp"
 #include "io/kitti_velodyne.hpp"
@@ -15,20 +15,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int run(const std::string& args) {
-  const std::string cmd = lidardet::test::cli_path() + " " + args + " >/dev/null 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define REQUIRE_CLI()                                                                    \
-  do {                                                                                   \
-    if (!fs::exists(lidardet::test::cli_path()))                                         \
-      GTEST_SKIP() << "the lidardet CLI is not built at " << lidardet::test::cli_path(); \
-  } while (0)
+int run(const std::string& args) { return lidardet::test::run_cli(args).rc; }
 
 TEST(SimulateCli, WritesAKittiLayoutAndRendersIt) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto out = lidardet::test::temp_dir("sim_cli");
   ASSERT_EQ(
       run("simulate --sensor hdl64 --frames 2 --seed 4 --val-fraction 0.5 --out " + out.string()),
@@ -53,7 +43,7 @@ TEST(SimulateCli, WritesAKittiLayoutAndRendersIt) {
 }
 
 TEST(SimulateCli, BadInputExitsWithOne) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto out = lidardet::test::temp_dir("sim_cli_bad");
   EXPECT_EQ(run("simulate --sensor lidar9000 --frames 1 --out " + out.string()), 1);
   EXPECT_EQ(run("simulate --sensor hdl64 --frames 0 --out " + out.string()), 1);

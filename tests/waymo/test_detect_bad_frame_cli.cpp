@@ -3,9 +3,9 @@
 // (a resume point), and no Objects file (it is written only when every frame succeeded).
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 
+#include "common/cli_run.hpp"
 #include "common/test_paths.hpp"
 #include "io/waymo/frame_writer.hpp"
 #include "io/waymo/tfrecord.hpp"
@@ -14,8 +14,7 @@ using namespace lidardet::waymo;
 namespace fs = std::filesystem;
 
 TEST(DetectBadFrameCli, CorruptRangeImageStopsWithoutAnObjectsFile) {
-  if (!fs::exists(lidardet::test::cli_path()))
-    GTEST_SKIP() << "the lidardet CLI is not built at " << lidardet::test::cli_path();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("detect_bad_frame");
   SceneFrame scene;
   scene.context_name = "bad_ctx";
@@ -34,16 +33,9 @@ TEST(DetectBadFrameCli, CorruptRangeImageStopsWithoutAnObjectsFile) {
   write_tfrecord_file(seg.string(), {encode_frame(good), encode_frame(bad)});
 
   const fs::path out = dir / "det";
-  const std::string cmd = lidardet::test::cli_path() + " detect --input " + seg.string() +
-                          " --out " + out.string() + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string text;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) text += buf;
-  const int status = ::pclose(p);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1) << text;
+  const auto [rc, text] =
+      lidardet::test::run_cli("detect --input " + seg.string() + " --out " + out.string());
+  EXPECT_EQ(rc, 1) << text;
   EXPECT_NE(text.find("record 1"), std::string::npos) << text;
   EXPECT_NE(text.find("range_image_compressed"), std::string::npos) << text;
   EXPECT_TRUE(fs::exists(out / "json" / "bad_ctx_0000.json"));

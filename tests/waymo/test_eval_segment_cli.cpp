@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_run.hpp"
 #include "common/test_paths.hpp"
 #include "io/waymo/frame_writer.hpp"
 #include "io/waymo/objects.hpp"
@@ -15,21 +16,6 @@
 using namespace lidardet;
 using namespace lidardet::waymo;
 namespace fs = std::filesystem;
-
-namespace {
-struct CliRun {
-  int rc;
-  std::string out;
-};
-CliRun cli(const std::string& args) {
-  FILE* p = ::popen((test::cli_path() + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-}  // namespace
 
 TEST(EvalSegmentCli, UnlabelledFramesTakeFalsePositivesUnknownFramesAreRefused) {
   if (!fs::exists(test::cli_path())) GTEST_SKIP() << "CLI not built: " << test::cli_path();
@@ -62,8 +48,8 @@ TEST(EvalSegmentCli, UnlabelledFramesTakeFalsePositivesUnknownFramesAreRefused) 
   fp.score = 0.5f;
   const fs::path pred = dir / "pred.bin", report = dir / "ev.json";
   write_objects_file(pred.string(), {hit, fp});
-  CliRun r = cli("eval waymo --gt " + seg.string() + " --pred " + pred.string() + " --json " +
-                 report.string());
+  test::CliRun r = test::run_cli("eval waymo --gt " + seg.string() + " --pred " + pred.string() +
+                                 " --json " + report.string());
   ASSERT_EQ(r.rc, 0) << r.out;
   std::ifstream in(report);
   const auto j = nlohmann::json::parse(in);
@@ -78,7 +64,7 @@ TEST(EvalSegmentCli, UnlabelledFramesTakeFalsePositivesUnknownFramesAreRefused) 
   stray.context_name = "ev_ctx";
   stray.frame_timestamp_micros = 555;
   write_objects_file(pred.string(), {hit, stray});
-  r = cli("eval waymo --gt " + seg.string() + " --pred " + pred.string());
+  r = test::run_cli("eval waymo --gt " + seg.string() + " --pred " + pred.string());
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("t=555 is not a frame of"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("[mAP"), std::string::npos) << "no table after an error";

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_run.hpp"
 #include "common/test_paths.hpp"
 #include "io/waymo/frame_writer.hpp"
 #include "io/waymo/npy.hpp"
@@ -12,30 +13,11 @@
 using namespace lidardet;
 using namespace lidardet::waymo;
 
-namespace {
-struct CliResult {
-  int rc;
-  std::string out;
-};
-CliResult run_cli(const std::string& args) {
-  const std::string cmd = test::cli_path() + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-#define REQUIRE_CLI()                  \
-  if (!test::exists(test::cli_path())) \
-  GTEST_SKIP() << "the lidardet CLI is not built at " << test::cli_path()
-}  // namespace
-
 TEST(InfoCli, RealTfrecord) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const std::string path = test::shared_data("waymo_real/one_frame.tfrecord");
   LIDARDET_REQUIRE_SHARED(path);
-  const CliResult r = run_cli("info --json " + path);
+  const test::CliRun r = test::run_cli("info --json " + path);
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["frames"], 1);
@@ -48,7 +30,7 @@ TEST(InfoCli, RealTfrecord) {
 }
 
 TEST(InfoCli, WrittenSegmentNpyAndObjects) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = test::temp_dir("info_cli");
   // A FRONT laser with two valid first returns and one second return.
   SceneFrame scene;
@@ -69,7 +51,7 @@ TEST(InfoCli, WrittenSegmentNpyAndObjects) {
   scene.labels.push_back(o);
   const std::string seg = (dir / "s.tfrecord").string();
   write_waymo_segment(seg, {scene, scene, scene});
-  CliResult r = run_cli("info --json " + seg);
+  test::CliRun r = test::run_cli("info --json " + seg);
   ASSERT_EQ(r.rc, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["frames"], 3);
@@ -82,7 +64,7 @@ TEST(InfoCli, WrittenSegmentNpyAndObjects) {
   const float pts[12] = {1, 2, 3, 0.5f, 0, -1, -4, 5, 6, 0.25f, 0.1f, 1};
   const std::string npy = (dir / "0000.npy").string();
   write_npy(npy, pts, 2, 6);
-  r = run_cli("info --json " + npy);
+  r = test::run_cli("info --json " + npy);
   ASSERT_EQ(r.rc, 0) << r.out;
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["points"], 2);
@@ -92,20 +74,20 @@ TEST(InfoCli, WrittenSegmentNpyAndObjects) {
 
   const std::string objs = (dir / "pred.bin").string();
   write_objects_file(objs, {o, o});
-  r = run_cli("info --json --format objects " + objs);
+  r = test::run_cli("info --json --format objects " + objs);
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["by_type"]["Pedestrian"], 2);
 
   // Bad input: a clear message and exit code 1.
-  r = run_cli("info " + npy + " --format tfrecord");
+  r = test::run_cli("info " + npy + " --format tfrecord");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("record 0"), std::string::npos) << r.out;
-  r = run_cli("info " + (dir / "missing.bin").string());
+  r = test::run_cli("info " + (dir / "missing.bin").string());
   EXPECT_EQ(r.rc, 1);
 }
 
 TEST(InfoCli, PcdAndPlyThroughTheAdapters) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = test::temp_dir("info_cli_pcd");
   const std::string pcd = (dir / "a.pcd").string();
   FILE* f = std::fopen(pcd.c_str(), "w");
@@ -116,7 +98,7 @@ TEST(InfoCli, PcdAndPlyThroughTheAdapters) {
       "POINTS 2\nDATA ascii\n1 2 3 0.5\n-1 5 0 0.1\n",
       f);
   std::fclose(f);
-  const CliResult r = run_cli("info --json " + pcd);
+  const test::CliRun r = test::run_cli("info --json " + pcd);
   if (r.rc == 1 && r.out.find("not built") != std::string::npos)
     GTEST_SKIP() << "PCD/PLY adapters not built: " << r.out;
   ASSERT_EQ(r.rc, 0) << r.out;

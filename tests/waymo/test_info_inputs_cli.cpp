@@ -7,27 +7,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/cli_run.hpp"
 #include "common/test_paths.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-struct CliRun {
-  int rc;
-  std::string out;
-};
-CliRun cli(const std::string& args) {
-  const std::string cmd = lidardet::test::cli_path() + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-#define REQUIRE_CLI()                                      \
-  if (!lidardet::test::exists(lidardet::test::cli_path())) \
-  GTEST_SKIP() << "the lidardet CLI is not built at " << lidardet::test::cli_path()
 
 void write_floats(const fs::path& p, const std::vector<float>& v) {
   std::ofstream(p, std::ios::binary)
@@ -36,11 +21,11 @@ void write_floats(const fs::path& p, const std::vector<float>& v) {
 }  // namespace
 
 TEST(InfoInputsCli, RealKittiFrame) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const std::string bin =
       lidardet::test::shared_data("kitti_real/training/velodyne_reduced/000000.bin");
   LIDARDET_REQUIRE_SHARED(bin);
-  const CliRun r = cli("info --json " + bin);
+  const lidardet::test::CliRun r = lidardet::test::run_cli("info --json " + bin);
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["format"], "kitti");
@@ -54,12 +39,12 @@ TEST(InfoInputsCli, RealKittiFrame) {
 }
 
 TEST(InfoInputsCli, Mmdet3dWaymoBinNeedsSixDims) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("info_mmdet3d");
   const fs::path bin = dir / "1000003.bin";
   // Three points; 18 floats = 72 bytes, which is also a valid 4-float file of 4.5 points: no.
   write_floats(bin, {1, -2, 0.5f, 0.25f, 0.1f, 7, 3, 4, -1, 2, 0.3f, 7, -5, 0, 2, 0, 0.2f, 7});
-  CliRun r = cli("info --json --dims 6 " + bin.string());
+  lidardet::test::CliRun r = lidardet::test::run_cli("info --json --dims 6 " + bin.string());
   ASSERT_EQ(r.rc, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["points"], 3);
@@ -69,23 +54,23 @@ TEST(InfoInputsCli, Mmdet3dWaymoBinNeedsSixDims) {
   EXPECT_EQ(j["channels"][0]["min"], -5.0);
   EXPECT_EQ(j["channels"][0]["max"], 3.0);
   EXPECT_EQ(j["channels"][4]["max"].get<double>(), double(0.3f));
-  r = cli("info --json --format bin6 " + bin.string());
+  r = lidardet::test::run_cli("info --json --format bin6 " + bin.string());
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["points"], 3);
   // Read as KITTI (4 floats a point), 72 bytes do not divide: a clear error.
-  r = cli("info " + bin.string());
+  r = lidardet::test::run_cli("info " + bin.string());
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("not a multiple of 16"), std::string::npos) << r.out;
 }
 
 TEST(InfoInputsCli, AsciiPly) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("info_ply");
   const fs::path ply = dir / "a.ply";
   std::ofstream(ply) << "ply\nformat ascii 1.0\nelement vertex 3\nproperty float x\n"
                         "property float y\nproperty float z\nproperty float intensity\n"
                         "end_header\n1 2 3 0.5\n-4 0 1 0.25\n2 -6 0 1\n";
-  const CliRun r = cli("info --json " + ply.string());
+  const lidardet::test::CliRun r = lidardet::test::run_cli("info --json " + ply.string());
   if (r.rc == 1 && r.out.find("not built") != std::string::npos)
     GTEST_SKIP() << "PCD/PLY adapters not built: " << r.out;
   ASSERT_EQ(r.rc, 0) << r.out;
@@ -98,13 +83,13 @@ TEST(InfoInputsCli, AsciiPly) {
 }
 
 TEST(InfoInputsCli, SimulatedSegmentReportsBothReturns) {
-  REQUIRE_CLI();
+  LIDARDET_REQUIRE_CLI();
   const auto dir = lidardet::test::temp_dir("info_sim_seg");
-  CliRun r =
-      cli("simulate --sensor waymo-top --format waymo --frames 1 --seed 9 --out " + dir.string());
+  lidardet::test::CliRun r = lidardet::test::run_cli(
+      "simulate --sensor waymo-top --format waymo --frames 1 --seed 9 --out " + dir.string());
   ASSERT_EQ(r.rc, 0) << r.out;
   const fs::path seg = dir / "segment-lidardet_sim_9_with_camera_labels.tfrecord";
-  r = cli("info --json " + seg.string());
+  r = lidardet::test::run_cli("info --json " + seg.string());
   ASSERT_EQ(r.rc, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["frames"], 1);

@@ -14,7 +14,11 @@ def _deblock(cin, cout, stride, eps):
     return nn.Sequential(conv, nn.BatchNorm2d(cout, eps=eps, momentum=0.01), nn.ReLU())
 
 
-class BaseBEVBackbone(nn.Module):
+class _LevelsWithDeblocks(nn.Module):
+    """The frame both OpenPCDet BEV backbones share: level i runs blocks[i] (stride LAYER_STRIDES[i]) on the
+    previous level's output, deblocks[i] brings it to the common resolution, and the results are concatenated.
+    Subclasses say how a level's block is built."""
+
     def __init__(self, model_cfg, input_channels):
         super().__init__()
         c = model_cfg
@@ -24,12 +28,7 @@ class BaseBEVBackbone(nn.Module):
         cin = [input_channels] + filters[:-1]
         self.blocks, self.deblocks = nn.ModuleList(), nn.ModuleList()
         for i in range(len(nums)):
-            layers = [nn.ZeroPad2d(1), nn.Conv2d(cin[i], filters[i], 3, stride=strides[i], padding=0, bias=False),
-                      nn.BatchNorm2d(filters[i], eps=eps, momentum=0.01), nn.ReLU()]
-            for _ in range(nums[i]):
-                layers += [nn.Conv2d(filters[i], filters[i], 3, padding=1, bias=False),
-                           nn.BatchNorm2d(filters[i], eps=eps, momentum=0.01), nn.ReLU()]
-            self.blocks.append(nn.Sequential(*layers))
+            self.blocks.append(self.make_block(cin[i], filters[i], strides[i], nums[i], eps))
             self.deblocks.append(_deblock(filters[i], upf[i], ups[i], eps))
         self.num_bev_features = sum(upf)
 
@@ -41,6 +40,17 @@ class BaseBEVBackbone(nn.Module):
                 record[f'backbone_2d.blocks.{i}'] = x
             ups.append(de(x))
         return torch.cat(ups, dim=1)
+
+
+class BaseBEVBackbone(_LevelsWithDeblocks):
+    @staticmethod
+    def make_block(cin, cout, stride, num, eps):
+        layers = [nn.ZeroPad2d(1), nn.Conv2d(cin, cout, 3, stride=stride, padding=0, bias=False),
+                  nn.BatchNorm2d(cout, eps=eps, momentum=0.01), nn.ReLU()]
+        for _ in range(num):
+            layers += [nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+                       nn.BatchNorm2d(cout, eps=eps, momentum=0.01), nn.ReLU()]
+        return nn.Sequential(*layers)
 
 
 class BasicBlock(nn.Module):
@@ -63,23 +73,12 @@ class BasicBlock(nn.Module):
         return self.relu2(self.bn2(self.conv2(out)) + identity)
 
 
-class BaseBEVResBackbone(nn.Module):
-    def __init__(self, model_cfg, input_channels):
-        super().__init__()
-        c = model_cfg
-        eps = c.get('BN_EPS', 1e-3)
-        nums, strides, filters = c['LAYER_NUMS'], c['LAYER_STRIDES'], c['NUM_FILTERS']
-        ups, upf = c['UPSAMPLE_STRIDES'], c['NUM_UPSAMPLE_FILTERS']
-        cin = [input_channels] + filters[:-1]
-        self.blocks, self.deblocks = nn.ModuleList(), nn.ModuleList()
-        for i in range(len(nums)):
-            layers = [BasicBlock(cin[i], filters[i], strides[i], True, eps)]  # first block always has the branch
-            layers += [BasicBlock(filters[i], filters[i], 1, False, eps) for _ in range(nums[i])]
-            self.blocks.append(nn.Sequential(*layers))
-            self.deblocks.append(_deblock(filters[i], upf[i], ups[i], eps))
-        self.num_bev_features = sum(upf)
-
-    forward = BaseBEVBackbone.forward
+class BaseBEVResBackbone(_LevelsWithDeblocks):
+    @staticmethod
+    def make_block(cin, cout, stride, num, eps):
+        layers = [BasicBlock(cin, cout, stride, True, eps)]  # the first block always has the branch
+        layers += [BasicBlock(cout, cout, 1, False, eps) for _ in range(num)]
+        return nn.Sequential(*layers)
 
 
 class SECOND(nn.Module):

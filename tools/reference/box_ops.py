@@ -148,31 +148,29 @@ def nms_gpu(boxes7, scores, thresh, pre_max, post_max):
     return greedy_nms(rects_openpcdet(boxes7), scores, thresh, pre_max, post_max)
 
 
-def multi_class_nms(boxes7, scores, labels, threshs, pre_maxs, post_maxs):
-    """Per class k (labels 0-based) NMS with its own threshold; indices concatenated class by class."""
+def _per_class_nms(rects, boxes, scores, labels, threshs, pre_maxs, post_maxs):
+    """Per class k (labels 0-based) greedy NMS of rects(boxes) with the class's own threshold and limits; the kept
+    indices concatenated class by class."""
     keep = []
     labels = np.asarray(labels)
     for k in range(len(threshs)):
         idx = np.nonzero(labels == k)[0]
         if len(idx) == 0:
             continue
-        sel = greedy_nms(rects_mmdet_v0(np.asarray(boxes7)[idx]), np.asarray(scores)[idx], threshs[k], pre_maxs[k],
+        sel = greedy_nms(rects(np.asarray(boxes)[idx]), np.asarray(scores)[idx], threshs[k], pre_maxs[k],
                          post_maxs[k])
         keep.append(idx[sel])
     return np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
 
 
+def multi_class_nms(boxes7, scores, labels, threshs, pre_maxs, post_maxs):
+    """LION's Waymo multi-class NMS on OpenPCDet boxes, with mmdet v0's corner geometry (the quirk)."""
+    return _per_class_nms(rects_mmdet_v0, boxes7, scores, labels, threshs, pre_maxs, post_maxs)
+
+
 def mmdet3d_rotate_nms(boxes_mm, scores, labels, threshs, pre_maxs, post_maxs):
-    keep = []
-    labels = np.asarray(labels)
-    for k in range(len(threshs)):
-        idx = np.nonzero(labels == k)[0]
-        if len(idx) == 0:
-            continue
-        sel = greedy_nms(rects_mmdet3d_rotate(np.asarray(boxes_mm)[idx]), np.asarray(scores)[idx], threshs[k],
-                         pre_maxs[k], post_maxs[k])
-        keep.append(idx[sel])
-    return np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
+    """FlatFormer's class-specific 'rotate' NMS on mmdet3d-0.x boxes."""
+    return _per_class_nms(rects_mmdet3d_rotate, boxes_mm, scores, labels, threshs, pre_maxs, post_maxs)
 
 
 def boxes_mmdet3d_to_openpcdet(b):

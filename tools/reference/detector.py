@@ -19,18 +19,29 @@ def _num_point_features(cfg):
     return len(cfg.DATA_CONFIG.POINT_FEATURE_ENCODING['used_feature_list'])
 
 
+def _set_frame(det, cfg):
+    """What both detector families keep of the config: classes, point range, voxel size and grid."""
+    det.cfg = cfg
+    det.class_names = list(cfg.CLASS_NAMES)
+    det.pc_range = [float(v) for v in cfg.DATA_CONFIG.POINT_CLOUD_RANGE]
+    det.voxel_size = cfgmod.voxel_size(cfg)
+    det.grid = cfgmod.grid_size(cfg)
+
+
+def _make_vfe(det, cfg):
+    """The config's VFE on the detector's grid (attribute name differs: OpenPCDet vfe, mmdet3d voxel_encoder)."""
+    return VFES[cfg.MODEL.VFE.NAME](cfg.MODEL.VFE, _num_point_features(cfg), det.voxel_size, det.grid,
+                                    det.pc_range)
+
+
 class LionDetector(nn.Module):
     """vfe -> backbone_3d -> map_to_bev_module -> backbone_2d -> dense_head (OpenPCDet module topology)."""
 
     def __init__(self, cfg):
         super().__init__()
         m = cfg.MODEL
-        self.cfg = cfg
-        self.class_names = list(cfg.CLASS_NAMES)
-        self.pc_range = [float(v) for v in cfg.DATA_CONFIG.POINT_CLOUD_RANGE]
-        self.voxel_size = cfgmod.voxel_size(cfg)
-        self.grid = cfgmod.grid_size(cfg)
-        self.vfe = VFES[m.VFE.NAME](m.VFE, _num_point_features(cfg), self.voxel_size, self.grid, self.pc_range)
+        _set_frame(self, cfg)
+        self.vfe = _make_vfe(self, cfg)
         if m.BACKBONE_3D.NAME != 'LION3DBackboneOneStride':
             raise ValueError(f'MODEL.BACKBONE_3D.NAME: {m.BACKBONE_3D.NAME!r} (expected LION3DBackboneOneStride)')
         self.backbone_3d = LION3DBackboneOneStride(m.BACKBONE_3D, self.grid)
@@ -82,13 +93,8 @@ class FlatFormerDetector(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         m = cfg.MODEL
-        self.cfg = cfg
-        self.class_names = list(cfg.CLASS_NAMES)
-        self.pc_range = [float(v) for v in cfg.DATA_CONFIG.POINT_CLOUD_RANGE]
-        self.voxel_size = cfgmod.voxel_size(cfg)
-        self.grid = cfgmod.grid_size(cfg)
-        self.voxel_encoder = VFES[m.VFE.NAME](m.VFE, _num_point_features(cfg), self.voxel_size, self.grid,
-                                              self.pc_range)
+        _set_frame(self, cfg)
+        self.voxel_encoder = _make_vfe(self, cfg)
         self.middle_encoder = FlatFormer(m.BACKBONE_3D)
         self.scatter = PointPillarScatter(self.grid[:2])
         self.backbone = SECOND(m.BACKBONE_2D, m.MAP_TO_BEV.NUM_BEV_FEATURES)

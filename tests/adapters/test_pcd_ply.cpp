@@ -9,6 +9,7 @@
 #include "adapters/pcd.hpp"
 #include "adapters/ply.hpp"
 #include "adapters/point_file.hpp"
+#include "common/error_of.hpp"
 #include "common/test_paths.hpp"
 #include "core/error.hpp"
 #include "io/kitti_velodyne.hpp"
@@ -18,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace t = lidardet::test;
 using lidardet::PointCloud;
+using lidardet::test::error_of;
 
 void write_raw(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
@@ -29,16 +31,6 @@ std::string bytes_of(T v, bool big_endian = false) {
   std::memcpy(s.data(), &v, sizeof(T));
   if (big_endian) std::reverse(s.begin(), s.end());
   return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lidardet::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected lidardet::Error";
-  return {};
 }
 
 // Five channels with values that a lossy path would change.

@@ -9,6 +9,7 @@
 
 #include "checkpoint/checkpoint.hpp"
 #include "checkpoint/pickle.hpp"
+#include "common/error_of.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "fixture_util.hpp"
@@ -16,17 +17,9 @@
 using namespace lidardet;
 using lidardet::test::ckpt_expected;
 using lidardet::test::ckpt_fixture;
+using lidardet::test::error_of;
 
 namespace {
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 std::string raw_pickle_error(const std::string& path) {
   const std::string bytes = read_file_bytes(path);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "common/error_of.hpp"
 #include "core/error.hpp"
 
 namespace lidardet::test {
@@ -23,16 +24,6 @@ inline std::string read_raw(const std::filesystem::path& p) {
 }
 
 // Runs f, expects a lidardet::Error, and returns its message ("" and a failure if none).
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const lidardet::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected lidardet::Error";
-  return {};
-}
-
 // Number of entries in a folder (to check that a failed writer left no temporary behind).
 inline std::size_t count_entries(const std::filesystem::path& dir) {
   std::size_t n = 0;

@@ -5,30 +5,13 @@
 
 #include "eval/kitti_eval.hpp"
 #include "eval/kitti_iou.hpp"
+#include "kitti_test_object.hpp"
 
 using namespace lidardet;
 using namespace lidardet::eval;
+using lidardet::test::kitti_obj;
 
 namespace {
-// A camera-frame object k metres along x, 20 m ahead, with a 100 px tall 2D box.
-KittiObject obj(const std::string& type, double x, double score = 0, double bbox_h = 100) {
-  KittiObject o;
-  o.type = type;
-  o.bbox = {500 + 10 * x, 100, 540 + 10 * x, 100 + bbox_h};
-  o.h = 1.5;
-  o.w = 1.6;
-  o.l = 3.9;
-  o.x = x;
-  o.y = 1.6;
-  o.z = 20;
-  o.ry = 0.1;
-  o.alpha = 0.2;
-  o.score = score;
-  o.has_score = score > 0;
-  if (type == "Pedestrian") o.l = 0.8, o.w = 0.6, o.h = 1.7;
-  return o;
-}
-
 double ap(const KittiEvalResult& r, const std::string& cls, int metric, int diff, bool r40,
           int set = 0) {
   for (const auto& c : r.classes)
@@ -43,8 +26,8 @@ std::vector<KittiEvalFrame> perfect_frames(int n) {
     KittiEvalFrame fr;
     fr.id = std::to_string(f);
     for (int k = 0; k < 5; ++k) {
-      fr.gt.push_back(obj("Car", 8.0 * k));
-      fr.det.push_back(obj("Car", 8.0 * k, 0.3 + 0.01 * (f * 5 + k) / n));
+      fr.gt.push_back(kitti_obj("Car", 8.0 * k));
+      fr.det.push_back(kitti_obj("Car", 8.0 * k, 0.3 + 0.01 * (f * 5 + k) / n));
     }
     frames.push_back(fr);
   }
@@ -84,14 +67,15 @@ TEST(KittiEval, PerfectPredictionsScore100) {
 
 TEST(KittiEval, HandComputedSmallCase) {
   // Two GT cars; detections: TP 0.9, FP 0.8 (far away), TP 0.7.
-  KittiEvalFrame a{"a", {obj("Car", 0)}, {obj("Car", 0, 0.9), obj("Car", 40, 0.8)}};
-  KittiEvalFrame b{"b", {obj("Car", 0)}, {obj("Car", 0, 0.7)}};
+  KittiEvalFrame a{
+      "a", {kitti_obj("Car", 0)}, {kitti_obj("Car", 0, 0.9), kitti_obj("Car", 40, 0.8)}};
+  KittiEvalFrame b{"b", {kitti_obj("Car", 0)}, {kitti_obj("Car", 0, 0.7)}};
   auto r = evaluate_kitti({a, b});
   // Thresholds 0.9, 0.7: precision 1 then 2/3; R11 = 1/11, R40 = (2/3)/40.
   EXPECT_NEAR(ap(r, "Car", 2, 0, false), 100.0 / 11.0, 1e-9);
   EXPECT_NEAR(ap(r, "Car", 2, 0, true), 100.0 * (2.0 / 3.0) / 40.0, 1e-9);
   // One GT, one TP: only slot 0 is set, so R40 (which skips it) is 0.
-  auto one = evaluate_kitti({{"x", {obj("Car", 0)}, {obj("Car", 0, 0.5)}}});
+  auto one = evaluate_kitti({{"x", {kitti_obj("Car", 0)}, {kitti_obj("Car", 0, 0.5)}}});
   EXPECT_NEAR(ap(one, "Car", 1, 1, false), 100.0 / 11.0, 1e-9);
   EXPECT_EQ(ap(one, "Car", 1, 1, true), 0.0);
 }
@@ -100,10 +84,10 @@ TEST(KittiEval, IgnoredGroundTruthIsNeitherTpNorFn) {
   auto frames = perfect_frames(12);
   // Add a heavily occluded car with a detection: ignored for Easy (occlusion > 0), so the
   // detection is absorbed (no FP) and the GT is no FN; for Hard it is a valid TP.
-  KittiObject hidden = obj("Car", 80);
+  KittiObject hidden = kitti_obj("Car", 80);
   hidden.occluded = 2;
   frames[0].gt.push_back(hidden);
-  frames[0].det.push_back(obj("Car", 80, 0.99));
+  frames[0].det.push_back(kitti_obj("Car", 80, 0.99));
   auto r = evaluate_kitti(frames);
   EXPECT_NEAR(ap(r, "Car", 2, 0, true), 100.0, 1e-9);
   EXPECT_NEAR(ap(r, "Car", 2, 2, true), 100.0, 1e-9);
@@ -118,23 +102,23 @@ TEST(KittiEval, NeighbourClassAndDontCareAbsorbDetections) {
   auto frames = perfect_frames(12);
   // A Van GT under a Car detection (neighbouring class: no FP), a DontCare region covering a
   // Car detection (no FP for the 2D metric), and a Truck GT under a Car detection (a real FP).
-  frames[0].gt.push_back(obj("Van", 100));
-  frames[0].det.push_back(obj("Car", 100, 0.99));
-  KittiObject dc = obj("DontCare", 140);
+  frames[0].gt.push_back(kitti_obj("Van", 100));
+  frames[0].det.push_back(kitti_obj("Car", 100, 0.99));
+  KittiObject dc = kitti_obj("DontCare", 140);
   dc.bbox = {1800, 50, 2000, 300};
   frames[1].gt.push_back(dc);
-  frames[1].det.push_back(obj("Car", 140, 0.99));
+  frames[1].det.push_back(kitti_obj("Car", 140, 0.99));
   auto r = evaluate_kitti(frames);
   EXPECT_NEAR(ap(r, "Car", 0, 1, true), 100.0, 1e-9);  // both absorbed
   EXPECT_LT(ap(r, "Car", 2, 1, true), 100.0);          // DontCare only helps in 2D
   auto frames2 = perfect_frames(12);
-  frames2[0].gt.push_back(obj("Truck", 100));
-  frames2[0].det.push_back(obj("Car", 100, 0.99));
+  frames2[0].gt.push_back(kitti_obj("Truck", 100));
+  frames2[0].det.push_back(kitti_obj("Car", 100, 0.99));
   EXPECT_LT(ap(evaluate_kitti(frames2), "Car", 2, 1, true), 100.0);
 }
 
 TEST(KittiEval, OverlapThresholdIsStrict) {
-  KittiObject g = obj("Car", 0);
+  KittiObject g = kitti_obj("Car", 0);
   // Slide a copy along camera x until the 2D IoU is exactly 0.5 (boxes 40 px wide, shift 40/3).
   KittiObject d = g;
   d.bbox[0] += 40.0 / 3.0;
@@ -151,8 +135,8 @@ TEST(KittiEval, SmallDetectionOfAnotherClassAbsorbsGroundTruth) {
   // A 20 px tall Pedestrian detection on a Car GT that is only valid for Hard? No: a 30 px car
   // is valid for Moderate; the too-small (< 25) detection of another class is state 1, takes
   // part in matching and absorbs the GT, so it is neither TP nor FN (the reference's quirk).
-  KittiObject g = obj("Car", 0, 0, 30);
-  KittiObject d = obj("Car", 0, 0.9, 20);
+  KittiObject g = kitti_obj("Car", 0, 0, 30);
+  KittiObject d = kitti_obj("Car", 0, 0.9, 20);
   d.type = "Pedestrian";
   auto frames = perfect_frames(12);
   frames[0].gt.push_back(g);
@@ -170,13 +154,14 @@ TEST(KittiEval, FrameAndBoxOrderDoNotMatter) {
   for (int f = 0; f < 20; ++f) {
     KittiEvalFrame fr;
     for (int k = 0; k < 6; ++k) {
-      fr.gt.push_back(obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k));
-      KittiObject d = obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k + (u(rng) - 0.5), 0.05 + u(rng));
+      fr.gt.push_back(kitti_obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k));
+      KittiObject d =
+          kitti_obj(k % 3 ? "Car" : "Pedestrian", 6.0 * k + (u(rng) - 0.5), 0.05 + u(rng));
       d.z += u(rng) - 0.5;
       d.ry += u(rng) - 0.5;
       fr.det.push_back(d);
     }
-    fr.det.push_back(obj("Car", 100 + f, u(rng)));  // false positives
+    fr.det.push_back(kitti_obj("Car", 100 + f, u(rng)));  // false positives
     frames.push_back(fr);
   }
   auto a = evaluate_kitti(frames);
@@ -194,7 +179,7 @@ TEST(KittiEval, FrameAndBoxOrderDoNotMatter) {
 }
 
 TEST(KittiIou, RotatedBevAgainstAreaFormula) {
-  KittiObject a = obj("Car", 0), b = obj("Car", 0);
+  KittiObject a = kitti_obj("Car", 0), b = kitti_obj("Car", 0);
   EXPECT_NEAR(bev_iou(a, b), 1.0, 1e-6);  // identical boxes (the python kernel fails here)
   // Shift by half a length along the length axis, (cos ry, -sin ry): half the area overlaps.
   b.x = a.x + std::cos(0.1) * 3.9 / 2;

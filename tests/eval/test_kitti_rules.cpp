@@ -6,24 +6,13 @@
 #include <numbers>
 
 #include "eval/kitti_eval.hpp"
+#include "kitti_test_object.hpp"
 
 using namespace lidardet;
 using namespace lidardet::eval;
+using lidardet::test::kitti_obj;
 
 namespace {
-// A camera-frame object at x metres, 20 m ahead, with a 2D box `bbox_h` pixels tall.
-KittiObject obj(const std::string& type, double x, double score = 0, double bbox_h = 100) {
-  KittiObject o;
-  o.type = type;
-  o.bbox = {500 + 10 * x, 100, 540 + 10 * x, 100 + bbox_h};
-  o.h = 1.5, o.w = 1.6, o.l = 3.9;
-  if (type == "Pedestrian" || type == "Person_sitting") o.l = 0.8, o.w = 0.6, o.h = 1.7;
-  o.x = x, o.y = 1.6, o.z = 20, o.ry = 0.1, o.alpha = 0.2;
-  o.score = score;
-  o.has_score = score > 0;
-  return o;
-}
-
 // By value: callers pass the temporary result of evaluate_kitti.
 KittiClassResult find(const KittiEvalResult& r, const std::string& cls) {
   for (const auto& c : r.classes)
@@ -35,7 +24,8 @@ KittiClassResult find(const KittiEvalResult& r, const std::string& cls) {
 std::vector<KittiEvalFrame> perfect(int n, const std::string& type) {
   std::vector<KittiEvalFrame> frames;
   for (int f = 0; f < n; ++f)
-    frames.push_back({std::to_string(f), {obj(type, 0)}, {obj(type, 0, 0.2 + 0.5 * f / n)}});
+    frames.push_back(
+        {std::to_string(f), {kitti_obj(type, 0)}, {kitti_obj(type, 0, 0.2 + 0.5 * f / n)}});
   return frames;
 }
 }  // namespace
@@ -43,7 +33,9 @@ std::vector<KittiEvalFrame> perfect(int n, const std::string& type) {
 TEST(KittiRules, GroundTruthHeightLimitIsInclusive) {
   // height <= MIN_HEIGHT is too hard: 40 px is Moderate, not Easy; 25 px is in no difficulty.
   KittiEvalFrame f{
-      "a", {obj("Car", 0, 0, 40), obj("Car", 10, 0, 40.01), obj("Car", 20, 0, 25)}, {}};
+      "a",
+      {kitti_obj("Car", 0, 0, 40), kitti_obj("Car", 10, 0, 40.01), kitti_obj("Car", 20, 0, 25)},
+      {}};
   const auto& car = find(evaluate_kitti({f}), "Car");
   EXPECT_EQ(car.num_gt[0], 1);  // only the 40.01 px one
   EXPECT_EQ(car.num_gt[1], 2);
@@ -52,7 +44,7 @@ TEST(KittiRules, GroundTruthHeightLimitIsInclusive) {
 
 TEST(KittiRules, OcclusionAndTruncationLimitsPerDifficulty) {
   auto with = [](int occluded, double truncated) {
-    KittiObject o = obj("Car", 0);
+    KittiObject o = kitti_obj("Car", 0);
     o.occluded = occluded;
     o.truncated = truncated;
     KittiEvalFrame f{"a", {o}, {}};
@@ -72,16 +64,16 @@ TEST(KittiRules, PersonSittingIsThePedestrianNeighbour) {
   // Person_sitting GT under a confident Pedestrian detection: not counted as a GT, and the
   // detection it absorbs is no FP, so AP stays 100.
   auto frames = perfect(60, "Pedestrian");
-  frames[0].gt.push_back(obj("Person_sitting", 30));
-  frames[0].det.push_back(obj("Pedestrian", 30, 0.99));
+  frames[0].gt.push_back(kitti_obj("Person_sitting", 30));
+  frames[0].det.push_back(kitti_obj("Pedestrian", 30, 0.99));
   const auto& ped = find(evaluate_kitti(frames), "Pedestrian");
   EXPECT_EQ(ped.num_gt[1], 60);
   EXPECT_NEAR(ped.ap_r40[0][2][1], 100.0, 1e-9);
   // A Cyclist GT there instead is no neighbour: the detection is a false positive ranked first,
   // so precision is i / (i + 1) at every threshold and AP drops below 100.
   auto frames2 = perfect(60, "Pedestrian");
-  frames2[0].gt.push_back(obj("Cyclist", 30));
-  frames2[0].det.push_back(obj("Pedestrian", 30, 0.99));
+  frames2[0].gt.push_back(kitti_obj("Cyclist", 30));
+  frames2[0].det.push_back(kitti_obj("Pedestrian", 30, 0.99));
   EXPECT_LT(find(evaluate_kitti(frames2), "Pedestrian").ap_r40[0][2][1], 99.0);
 }
 
@@ -90,7 +82,7 @@ TEST(KittiRules, DetectionHeightLimitIsStrictAndPerDifficulty) {
   // (|y2 - y1| < MIN_HEIGHT, i.e. < 40 for Easy, < 25 for Moderate).
   auto ap3d = [](double det_h) {
     auto frames = perfect(60, "Car");
-    frames[0].det.push_back(obj("Car", 60, 0.99, det_h));
+    frames[0].det.push_back(kitti_obj("Car", 60, 0.99, det_h));
     const auto& car = find(evaluate_kitti(frames), "Car");
     return std::array<double, 2>{car.ap_r40[0][2][0], car.ap_r40[0][2][1]};
   };

@@ -62,15 +62,7 @@ void write_pcd(const std::string& path, const PointCloud& cloud, PcdEncoding enc
     case PcdEncoding::ascii:
       write_file_atomic(path, [&](std::ostream& os) {
         os << pcd_header(cloud, "ascii");
-        char buf[32];
-        for (std::size_t i = 0; i < cloud.size(); ++i) {
-          for (std::size_t k = 0; k < nc; ++k) {
-            // 9 significant digits print every float32 so that it parses back bit-exactly.
-            std::snprintf(buf, sizeof buf, k ? " %.9g" : "%.9g", double(cloud(i, k)));
-            os << buf;
-          }
-          os << '\n';
-        }
+        detail::write_ascii_points(os, cloud);
       });
       break;
     case PcdEncoding::binary: {

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -133,6 +134,18 @@ void check_channel_names(const PointCloud& cloud, const std::string& path) {
   for (const auto& n : cloud.channels())
     if (n.empty() || n.find_first_of(" \t\r\n") != std::string::npos)
       fail(path, 0, n, "channel names must be single words to be written as fields");
+}
+
+void write_ascii_points(std::ostream& os, const PointCloud& cloud) {
+  const std::size_t nc = cloud.num_channels();
+  char buf[32];
+  for (std::size_t i = 0; i < cloud.size(); ++i) {
+    for (std::size_t k = 0; k < nc; ++k) {
+      std::snprintf(buf, sizeof buf, k ? " %.9g" : "%.9g", double(cloud(i, k)));
+      os << buf;
+    }
+    os << '\n';
+  }
 }
 
 }  // namespace lidardet::detail

@@ -1,6 +1,7 @@
 // Conversion of PCL's untyped cloud into a PointCloud (shared by the PCD and PLY readers).
 // Declares the PCL type only, so that this header pulls in no PCL headers.
 #pragma once
+#include <ostream>
 #include <string>
 
 #include "core/point_cloud.hpp"
@@ -22,5 +23,9 @@ void require_file(const std::string& path);
 
 // Throws unless every channel name is one non-empty word (PCD/PLY headers are space-split).
 void check_channel_names(const PointCloud& cloud, const std::string& path);
+
+// The ascii body both PCD and PLY use: one point a line, channels space-separated, each float
+// with 9 significant digits so that it parses back bit-exactly.
+void write_ascii_points(std::ostream& os, const PointCloud& cloud);
 
 }  // namespace lidardet::detail

@@ -36,14 +36,7 @@ void write_ply(const std::string& path, const PointCloud& cloud, bool binary) {
   }
   write_file_atomic(path, [&](std::ostream& os) {
     os << header;
-    char buf[32];
-    for (std::size_t i = 0; i < cloud.size(); ++i) {
-      for (std::size_t k = 0; k < nc; ++k) {
-        std::snprintf(buf, sizeof buf, k ? " %.9g" : "%.9g", double(cloud(i, k)));
-        os << buf;
-      }
-      os << '\n';
-    }
+    detail::write_ascii_points(os, cloud);
   });
 }
 

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference.anchor_head import AnchorHeadSingle  # noqa: E402
 from reference.config import load_config  # noqa: E402
 from reference.detector import build_detector  # noqa: E402
-from reference.kitti_data import KittiDataset, write_kitti_result  # noqa: E402
+from reference.kitti_data import KittiDataset, read_split, write_kitti_result  # noqa: E402
 from reference.targets import anchor_head_loss, center_head_loss  # noqa: E402
 
 VERSION = 'pcdet+0.6.0+lidardet-reference'
@@ -139,6 +139,52 @@ def predict(model, dataset, out_dir, device):
                                model.class_names, s['calib'], s['image_size'])
 
 
+def _camera_centres(path, cls):
+    """(x, z, centre y, height) of the objects of class `cls` in a KITTI label/result file (camera frame: y points
+    down and the label's y is the box bottom, so the centre is y - h/2)."""
+    rows = []
+    with open(path, encoding='utf-8') as f:
+        for n, line in enumerate(f, 1):
+            v = line.split()
+            if not v or v[0] != cls:
+                continue
+            if len(v) < 15:
+                raise ValueError(f'{path}:{n}: expected at least 15 fields, got {len(v)}')
+            h, x, y, z = float(v[8]), float(v[11]), float(v[12]), float(v[13])
+            rows.append((x, z, y - h / 2, h))
+    return np.array(rows, np.float64).reshape(-1, 4)
+
+
+def height_stats(gt_dir, pred_dir, ids, cls='Car', max_dist=1.0):
+    """How well the vertical position is predicted: each GT object of `cls` is paired with the nearest
+    prediction of that class by BEV centre distance (< max_dist m, each prediction used once, GTs in file
+    order). Returns the number matched, the spread (std) of the GT and predicted centre heights over the pairs,
+    their correlation, and the mean / median absolute centre-height error (m)."""
+    gz, pz = [], []
+    for i in ids:
+        g = _camera_centres(os.path.join(gt_dir, i + '.txt'), cls)
+        pp = os.path.join(pred_dir, i + '.txt')
+        p = _camera_centres(pp, cls) if os.path.exists(pp) else np.zeros((0, 4))
+        used = np.zeros(len(p), bool)
+        for row in g:
+            if not len(p):
+                break
+            d = np.hypot(p[:, 0] - row[0], p[:, 1] - row[1])
+            d[used] = np.inf
+            j = int(np.argmin(d))
+            if d[j] < max_dist:
+                used[j] = True
+                gz.append(row[2])
+                pz.append(p[j, 2])
+    gz, pz = np.array(gz), np.array(pz)
+    if len(gz) < 2:
+        return {'matched': int(len(gz))}
+    err = np.abs(pz - gz)
+    return {'matched': int(len(gz)), 'gt_std': float(gz.std()), 'pred_std': float(pz.std()),
+            'corr': float(np.corrcoef(gz, pz)[0, 1]), 'mean_abs_err': float(err.mean()),
+            'median_abs_err': float(np.median(err))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--config', required=True)
@@ -164,9 +210,15 @@ def main():
     ap.add_argument('--val-max', type=int, default=0, help='predict only the first N val frames (0: all)')
     ap.add_argument('--ckpt-every-min', type=float, default=0,
                     help='also save latest_model.pth every this many minutes (to evaluate a long run midway)')
+    ap.add_argument('--height-stats', default=None, metavar='PRED_DIR',
+                    help='only print height_stats of these KITTI result files against the val labels, then exit')
     ap.add_argument('--lidardet', default=None, help='lidardet CLI: run `lidardet eval kitti` on the val results')
     args = ap.parse_args()
 
+    if args.height_stats:
+        ids = read_split(args.data, 'val')[:args.val_max or None]
+        print(height_stats(os.path.join(args.data, 'training', 'label_2'), args.height_stats, ids), flush=True)
+        return
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -262,6 +314,8 @@ def main():
         f.write('\n'.join(val_set.ids) + '\n')
     predict(model.cpu() if device.type == 'cpu' else model, val_set, res_dir, device)
     print(f'wrote {len(val_set)} result files to {res_dir}', flush=True)
+    print('val Car centre height:', height_stats(os.path.join(args.data, 'training', 'label_2'), res_dir,
+                                                 val_set.ids), flush=True)
     if args.lidardet:
         cmd = [args.lidardet, 'eval', 'kitti', '--gt', os.path.join(args.data, 'training', 'label_2'),
                '--pred', res_dir, '--split', split_file]

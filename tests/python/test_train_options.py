@@ -134,3 +134,35 @@ def test_z_shift_moves_points_and_boxes_together_and_nothing_else():
     assert min(shifts) < -0.05 and max(shifts) > 0.05  # both directions occur
     np.testing.assert_array_equal(pts, pts_in)  # the caller's arrays are not modified
     np.testing.assert_array_equal(boxes, boxes_in)
+
+
+def test_height_stats_pairs_by_bev_distance_and_measures_centre_height(tmp_path):
+    gt, pr = tmp_path / 'gt', tmp_path / 'pr'
+    gt.mkdir()
+    pr.mkdir()
+
+    def line(cls, h, x, y, z, score=None):
+        s = f'{cls} 0 0 0 0 0 10 10 {h} 1.6 3.9 {x} {y} {z} 0'
+        return s + (f' {score}' if score is not None else '') + '\n'
+
+    # GT centres (camera y down, bottom y minus h/2): 1.5-0.75=0.75, 2.0-0.75=1.25, 1.0-0.8=0.2.
+    (gt / '000000.txt').write_text(line('Car', 1.5, 0, 1.5, 10) + line('Car', 1.5, 5, 2.0, 20)
+                                   + line('Pedestrian', 1.7, 1, 1.0, 8) + line('DontCare', -1, -1000, -1000, -1000))
+    (gt / '000001.txt').write_text(line('Car', 1.6, -3, 1.0, 15))
+    # Predictions: +0.1 m and -0.3 m centre errors (one through a height change), a Pedestrian on the first car
+    # (another class: ignored) and a car 1.5 m away from the third GT (beyond max_dist: unmatched).
+    (pr / '000000.txt').write_text(line('Pedestrian', 1.5, 0, 1.5, 10, 0.9) + line('Car', 1.5, 0.2, 1.6, 10.1, 0.8)
+                                   + line('Car', 1.1, 5, 1.5, 20, 0.7))
+    (pr / '000001.txt').write_text(line('Car', 1.6, -3, 1.0, 16.5, 0.6))
+    st = train.height_stats(str(gt), str(pr), ['000000', '000001'])
+    assert st['matched'] == 2
+    assert st['mean_abs_err'] == pytest.approx((0.1 + 0.3) / 2)
+    assert st['gt_std'] == pytest.approx(0.25)  # centres 0.75 and 1.25
+    assert st['pred_std'] == pytest.approx(0.05)  # 0.85 and 0.95 (population std: half the gap)
+    assert st['corr'] == pytest.approx(1.0)
+
+
+def test_height_stats_names_a_short_line(tmp_path):
+    (tmp_path / '000000.txt').write_text('Car 0 0 0\n')
+    with pytest.raises(ValueError, match=r'000000.txt:1: expected at least 15 fields'):
+        train.height_stats(str(tmp_path), str(tmp_path), ['000000'])

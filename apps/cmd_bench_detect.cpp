@@ -1,5 +1,6 @@
 // lidardet bench detect: median wall time of each detector stage and of the whole frame, over
-// --repeat runs after --warmup runs on one frame (the same frame every run).
+// --repeat runs after --warmup runs on one frame (the same frame every run). With --backend
+// cuda the Detector synchronises the device around every stage clock (docs/backends.md).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +18,9 @@
 #include "models/npz.hpp"
 #ifdef LIDARDET_HAVE_ADAPTERS
 #include "adapters/point_file.hpp"
+#endif
+#ifdef LIDARDET_HAVE_CUDA
+#include "core/device.hpp"
 #endif
 
 namespace {
@@ -80,10 +84,15 @@ void run(const Opts& o) {
       ms[t.stage].push_back(t.ms);
     }
   }
-  std::printf("%s on %s (%zu points, %zu boxes), backend %s, median of %d runs:\n",
+  std::string device = "host";
+#ifdef LIDARDET_HAVE_CUDA
+  if (dopt.backend == DetectorBackend::Cuda) device = cuda::device_description();
+#endif
+  std::printf("%s on %s (%zu points, %zu boxes), backend %s (%s), median of %d runs:\n",
               files.config.c_str(), o.input.c_str(), cloud.size(), boxes,
-              det.backend_name().c_str(), o.repeat);
+              det.backend_name().c_str(), device.c_str(), o.repeat);
   nlohmann::json j;
+  j["device"] = device;
   j["config"] = files.config;
   j["weights"] = files.weights;
   j["input"] = o.input;

@@ -2,13 +2,16 @@
 """Times the PyTorch reference per stage on one frame, for comparison with `lidardet bench detect`.
 
   /usr/bin/python3 tools/bench_reference.py --config configs/lion_mamba_kitti_small.yaml [--frame x.bin|x.npy]
-      [--weights ckpt.pth | --save-weights random.safetensors] [--repeats 3] [--threads 1]
+      [--weights ckpt.pth | --save-weights random.safetensors] [--repeats 3] [--threads 1] [--device cpu|cuda]
 
 Reports the median wall time of each stage over the repeats (after one warm-up run), in milliseconds.
 --frame takes a KITTI .bin (N x 4 float32) or an .npy (N x 4 or N x 5 float32: x, y, z, intensity[, elongation]).
 Without --weights the model keeps its seeded random initialisation; --save-weights writes those weights as
 safetensors, so that `lidardet bench detect --weights` times the same model (full-size configs have no trained
 weights; timing does not depend on their values).
+--repeats 0 only writes --save-weights, running nothing.
+--device cuda runs the model on the GPU (needs torch with CUDA); each stage clock starts and stops after
+torch.cuda.synchronize(), as `lidardet bench detect --backend cuda` synchronises its backend.
 """
 import argparse
 import os
@@ -56,9 +59,17 @@ def main():
     ap.add_argument('--frame', default=None)
     ap.add_argument('--weights', default=None)
     ap.add_argument('--save-weights', default=None, help='write the (random) weights used as .safetensors')
-    ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--repeats', type=int, default=3, help='timed runs; 0: only --save-weights')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
     args = ap.parse_args()
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit('--device cuda: this torch has no usable CUDA device')
+    device = torch.device(args.device)
+
+    def sync():
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
     torch.set_num_threads(args.threads)
     cfg = load_config(args.config)
     torch.manual_seed(0)
@@ -70,8 +81,11 @@ def main():
         else:
             ck = torch.load(args.weights, map_location='cpu')
         model.load_state_dict(ck.get('model_state', ck.get('state_dict', ck)))
+    model = model.to(device)
     if args.save_weights:
-        save_file(model.state_dict(), args.save_weights, {'config': args.config, 'generator': 'tools/bench_reference.py'})
+        save_file({k: v.cpu() for k, v in model.state_dict().items()}, args.save_weights, {'config': args.config, 'generator': 'tools/bench_reference.py'})
+    if args.repeats == 0:  # only --save-weights: no forward pass (full sizes are slow on a CPU)
+        return
     if args.frame and args.frame.endswith('.npy'):
         pts = np.load(args.frame).astype(np.float32)
         if pts.ndim != 2 or pts.shape[1] not in (4, 5):
@@ -85,18 +99,21 @@ def main():
     if n_feat == 5 and pts.shape[1] == 4:
         pts = np.concatenate([pts, np.zeros((len(pts), 1), np.float32)], 1)
     pts = pts[:, :n_feat]
-    points = torch.from_numpy(np.concatenate([np.zeros((len(pts), 1), np.float32), pts], 1))
+    points = torch.from_numpy(np.concatenate([np.zeros((len(pts), 1), np.float32), pts], 1)).to(device)
     times = {}
     with torch.no_grad():
         for rep in range(args.repeats + 1):
             plan, st = stages(model, points)
             for name, fn in plan:
+                sync()
                 t = time.perf_counter()
                 fn()
+                sync()
                 if rep > 0:
                     times.setdefault(name, []).append((time.perf_counter() - t) * 1e3)
     total = 0.0
-    print(f'config {args.config}, {len(points)} points, {args.threads} thread(s), median of {args.repeats}')
+    where = torch.cuda.get_device_name(device) if device.type == 'cuda' else f'{args.threads} thread(s)'
+    print(f'config {args.config}, {len(points)} points, {where}, median of {args.repeats}')
     for name, v in times.items():
         m = statistics.median(v)
         total += m

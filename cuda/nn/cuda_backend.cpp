@@ -37,7 +37,7 @@ DRows rows_of(const char* op, const char* arg, const Tensor& t) {
   expect_device(op, arg, t);
   expect_dtype(op, arg, t, DType::F32);
   const RowLayout l = row_layout(std::string("nn::cuda::") + op, arg, t);
-  return {static_cast<float*>(t.raw()), l.rows, l.cols, l.stride};
+  return {static_cast<float*>(t.data_ptr()), l.rows, l.cols, l.stride};
 }
 
 void same(const char* op, const DRows& a, const DRows& b, const char* name) {
@@ -57,8 +57,11 @@ DRows broadcast(const char* op, const char* name, const Tensor& t, const DRows& 
   return r;
 }
 
+// Device addresses (Tensor::f32() and friends are host accessors and refuse device tensors).
+float* dptr(const Tensor& t) { return static_cast<float*>(t.data_ptr()); }
+
 const float* fptr(const Tensor& t) {
-  return t.defined() ? static_cast<const float*>(t.raw()) : nullptr;
+  return t.defined() ? static_cast<const float*>(t.data_ptr()) : nullptr;
 }
 
 void check_cublas(cublasStatus_t s, const char* what) {
@@ -106,7 +109,7 @@ Tensor CudaBackend::upload(const Tensor& host) {
   st->deleter = device_free;
   Tensor t = Tensor::over(st, 0, host.shape(), host.dtype());
   if (host.numel())
-    check(cudaMemcpyAsync(t.raw(), host.raw(), host.numel() * dtype_size(host.dtype()),
+    check(cudaMemcpyAsync(t.data_ptr(), host.data_ptr(), host.numel() * dtype_size(host.dtype()),
                           cudaMemcpyHostToDevice, stream_),
           "upload");
   synchronize();  // the host tensor may be temporary
@@ -135,8 +138,8 @@ void CudaBackend::copy(const Tensor& src, const Tensor& dst) {
   pitch(src, r1, c1, s1);
   pitch(dst, r2, c2, s2);
   if (r1 * c1 == 0) return;
-  check(cudaMemcpy2DAsync(dst.raw(), s2 * es, src.raw(), s1 * es, c1 * es, r1, cudaMemcpyDefault,
-                          stream_),
+  check(cudaMemcpy2DAsync(dst.data_ptr(), s2 * es, src.data_ptr(), s1 * es, c1 * es, r1,
+                          cudaMemcpyDefault, stream_),
         "copy");
 }
 
@@ -199,18 +202,18 @@ void CudaBackend::conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, i
   Tensor col = arena_.alloc({K, P});
   for (int64_t n = 0; n < B; ++n) {
     const float* xin = fptr(x) + n * C * H * W;
-    float* o = static_cast<float*>(out.raw()) + n * O * P;
-    k::im2col(xin, C, H, W, kh, kw, stride, pad, Ho, Wo, col.f32(), stream_);
+    float* o = static_cast<float*>(out.data_ptr()) + n * O * P;
+    k::im2col(xin, C, H, W, kh, kw, stride, pad, Ho, Wo, dptr(col), stream_);
     // Row-major o[O,P] = w[O,K] col[K,P]: column-major o^T = col^T w^T.
     const float alpha = 1.f, beta = 0.f;
     if (O * P > 0)
       check_cublas(cublasSgemm(static_cast<cublasHandle_t>(cublas_), CUBLAS_OP_N, CUBLAS_OP_N,
                                static_cast<int>(P), static_cast<int>(O), static_cast<int>(K),
-                               &alpha, col.f32(), static_cast<int>(P), fptr(w), static_cast<int>(K),
+                               &alpha, dptr(col), static_cast<int>(P), fptr(w), static_cast<int>(K),
                                &beta, o, static_cast<int>(P)),
                    "conv2d sgemm");
   }
-  k::bias_act_nchw(static_cast<float*>(out.raw()), B, O, P, fptr(bias), static_cast<int>(act),
+  k::bias_act_nchw(static_cast<float*>(out.data_ptr()), B, O, P, fptr(bias), static_cast<int>(act),
                    stream_);
 }
 
@@ -239,13 +242,13 @@ void CudaBackend::conv_transpose2d(const Tensor& x, const Tensor& w, const Tenso
       check_cublas(cublasSgemm(static_cast<cublasHandle_t>(cublas_), CUBLAS_OP_N, CUBLAS_OP_T,
                                static_cast<int>(P), static_cast<int>(R), static_cast<int>(C),
                                &alpha, fptr(x) + n * C * P, static_cast<int>(P), fptr(w),
-                               static_cast<int>(R), &beta, col.f32(), static_cast<int>(P)),
+                               static_cast<int>(R), &beta, dptr(col), static_cast<int>(P)),
                    "conv_transpose2d sgemm");
-    k::col2im_transposed(col.f32(), O, H, W, kh, kw, stride, pad, Ho, Wo,
-                         static_cast<float*>(out.raw()) + n * O * Ho * Wo, stream_);
+    k::col2im_transposed(dptr(col), O, H, W, kh, kw, stride, pad, Ho, Wo,
+                         static_cast<float*>(out.data_ptr()) + n * O * Ho * Wo, stream_);
   }
-  k::bias_act_nchw(static_cast<float*>(out.raw()), B, O, Ho * Wo, fptr(bias), static_cast<int>(act),
-                   stream_);
+  k::bias_act_nchw(static_cast<float*>(out.data_ptr()), B, O, Ho * Wo, fptr(bias),
+                   static_cast<int>(act), stream_);
 }
 
 void CudaBackend::layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps,
@@ -271,8 +274,8 @@ void CudaBackend::group_norm(const Tensor& x, int groups, const Tensor& gamma, c
                 std::to_string(groups) + " groups");
   expect_shape("group_norm", "gamma", gamma, {C});
   expect_shape("group_norm", "beta", beta, {C});
-  k::group_norm(fptr(x), static_cast<float*>(out.raw()), x.dim(0), C, x.dim(2), groups, fptr(gamma),
-                fptr(beta), eps, stream_);
+  k::group_norm(fptr(x), static_cast<float*>(out.data_ptr()), x.dim(0), C, x.dim(2), groups,
+                fptr(gamma), fptr(beta), eps, stream_);
 }
 
 void CudaBackend::activation(Act act, const Tensor& x, const Tensor& out) {
@@ -326,7 +329,7 @@ void CudaBackend::concat(const std::vector<Tensor>& parts, int dim, const Tensor
       const std::size_t bytes = p.numel() * es;
       if (off + bytes > out.numel() * es) throw Error("nn::cuda::concat: parts exceed out");
       if (bytes)
-        check(cudaMemcpyAsync(static_cast<char*>(out.raw()) + off, p.raw(), bytes,
+        check(cudaMemcpyAsync(static_cast<char*>(out.data_ptr()) + off, p.data_ptr(), bytes,
                               cudaMemcpyDefault, stream_),
               "concat");
       off += bytes;
@@ -347,8 +350,8 @@ void CudaBackend::topk(const Tensor& x, int64_t kk, const Tensor& values, const 
   expect_shape("topk", "indices", indices, {kk});
   expect_dtype("topk", "indices", indices, DType::I32);
   if (!x.contiguous()) throw Error("nn::cuda::topk: x must be contiguous");
-  k::topk(fptr(x), n, kk, static_cast<float*>(values.raw()), static_cast<int32_t*>(indices.raw()),
-          stream_);
+  k::topk(fptr(x), n, kk, static_cast<float*>(values.data_ptr()),
+          static_cast<int32_t*>(indices.data_ptr()), stream_);
 }
 
 void CudaBackend::gather_rows(const Tensor& src, const Tensor& index, const Tensor& out) {
@@ -357,8 +360,8 @@ void CudaBackend::gather_rows(const Tensor& src, const Tensor& index, const Tens
   expect_shape("gather_rows", "index", index, {O.rows});
   expect_dtype("gather_rows", "index", index, DType::I32);
   expect_device("gather_rows", "index", index);
-  k::gather_rows(S.p, S.stride, static_cast<const int32_t*>(index.raw()), O.p, O.stride, O.rows,
-                 O.cols, static_cast<int32_t>(S.rows), error_flag_, stream_);
+  k::gather_rows(S.p, S.stride, static_cast<const int32_t*>(index.data_ptr()), O.p, O.stride,
+                 O.rows, O.cols, static_cast<int32_t>(S.rows), error_flag_, stream_);
   check_error_flag("gather_rows");
 }
 
@@ -370,13 +373,16 @@ void CudaBackend::scatter_reduce(const Tensor& src, const Tensor& index, Reduce 
   expect_dtype("scatter_reduce", "index", index, DType::I32);
   expect_device("scatter_reduce", "index", index);
   Tensor perm = arena_.alloc({S.rows}, DType::I32), seg = arena_.alloc({O.rows + 1}, DType::I32);
-  if (!k::build_segments(static_cast<const int32_t*>(index.raw()), S.rows, O.rows,
-                         static_cast<int32_t*>(perm.raw()), static_cast<int32_t*>(seg.raw()),
-                         stream_))
+  // Sort scratch from the arena too: no cudaMalloc per frame.
+  const int64_t words = int64_t((k::segments_scratch_bytes(S.rows) + 3) / 4);
+  Tensor scratch = arena_.alloc({words}, DType::I32);
+  if (!k::build_segments(static_cast<const int32_t*>(index.data_ptr()), S.rows, O.rows,
+                         static_cast<int32_t*>(perm.data_ptr()),
+                         static_cast<int32_t*>(seg.data_ptr()), scratch.data_ptr(), stream_))
     throw Error("nn::cuda::scatter_reduce: an index is outside [0, " + std::to_string(O.rows) +
                 ")");
-  k::segment_reduce(S.p, S.stride, static_cast<const int32_t*>(perm.raw()),
-                    static_cast<const int32_t*>(seg.raw()), O.p, O.stride, O.rows, O.cols,
+  k::segment_reduce(S.p, S.stride, static_cast<const int32_t*>(perm.data_ptr()),
+                    static_cast<const int32_t*>(seg.data_ptr()), O.p, O.stride, O.rows, O.cols,
                     static_cast<int>(op), stream_);
 }
 
@@ -396,15 +402,15 @@ void CudaBackend::sparse_conv(const Tensor& features, const Rulebook& rb, const 
   int64_t maxp = 0;
   for (int64_t kk = 0; kk < K; ++kk) maxp = std::max(maxp, rb.offsets[kk + 1] - rb.offsets[kk]);
   Tensor gathered = arena_.alloc({maxp, Ci}), product = arena_.alloc({maxp, Co});
-  const int32_t* in_idx = static_cast<const int32_t*>(rb.in_index.raw());
-  const int32_t* out_idx = static_cast<const int32_t*>(rb.out_index.raw());
+  const int32_t* in_idx = static_cast<const int32_t*>(rb.in_index.data_ptr());
+  const int32_t* out_idx = static_cast<const int32_t*>(rb.out_index.data_ptr());
   for (int64_t kk = 0; kk < K; ++kk) {
     const int64_t p0 = rb.offsets[kk], np = rb.offsets[kk + 1] - p0;
     if (np == 0) continue;
-    k::gather_rows(F.p, F.stride, in_idx + p0, gathered.f32(), Ci, np, Ci,
+    k::gather_rows(F.p, F.stride, in_idx + p0, dptr(gathered), Ci, np, Ci,
                    static_cast<int32_t>(F.rows), error_flag_, stream_);
-    gemm_nt(np, Co, Ci, gathered.f32(), Ci, fptr(weight) + kk * Ci, K * Ci, product.f32(), Co, 0.f);
-    k::scatter_add_rows(product.f32(), Co, out_idx + p0, O.p, O.stride, np, stream_);
+    gemm_nt(np, Co, Ci, dptr(gathered), Ci, fptr(weight) + kk * Ci, K * Ci, dptr(product), Co, 0.f);
+    k::scatter_add_rows(dptr(product), Co, out_idx + p0, O.p, O.stride, np, stream_);
   }
 }
 
@@ -418,10 +424,10 @@ void CudaBackend::sparse_to_dense(const Tensor& features, const Tensor& coords, 
   const int64_t C = F.cols, CZ = out.dim(1);
   if (C == 0 || CZ % C)
     throw Error("nn::cuda::sparse_to_dense: out channels are not a multiple of the features'");
-  check(cudaMemsetAsync(out.raw(), 0, out.numel() * 4, stream_), "memset");
-  k::sparse_to_dense(F.p, F.stride, static_cast<const int32_t*>(coords.raw()), F.rows, C,
-                     out.dim(0), CZ / C, out.dim(2), out.dim(3), static_cast<float*>(out.raw()),
-                     error_flag_, stream_);
+  check(cudaMemsetAsync(out.data_ptr(), 0, out.numel() * 4, stream_), "memset");
+  k::sparse_to_dense(F.p, F.stride, static_cast<const int32_t*>(coords.data_ptr()), F.rows, C,
+                     out.dim(0), CZ / C, out.dim(2), out.dim(3),
+                     static_cast<float*>(out.data_ptr()), error_flag_, stream_);
   check_error_flag("sparse_to_dense");
 }
 

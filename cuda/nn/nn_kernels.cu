@@ -5,6 +5,8 @@
 #include <thrust/sequence.h>
 #include <thrust/sort.h>
 
+#include <cub/device/device_radix_sort.cuh>
+
 #include "nn/nn_kernels.hpp"
 
 namespace lidardet::cuda::nn {
@@ -508,25 +510,50 @@ void topk(const float* x, int64_t n, int64_t k, float* values, int32_t* indices,
   cudaFreeAsync(keys, s);
   cudaFreeAsync(idx, s);
 }
+namespace {
+constexpr std::size_t kScratchAlign = 256;
+std::size_t align_up(std::size_t b) {
+  return (b + kScratchAlign - 1) / kScratchAlign * kScratchAlign;
+}
+std::size_t radix_temp_bytes(int64_t n) {
+  std::size_t bytes = 0;
+  cub::DeviceRadixSort::SortPairs(
+      nullptr, bytes, static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr),
+      static_cast<const int32_t*>(nullptr), static_cast<int32_t*>(nullptr), static_cast<int>(n));
+  return bytes;
+}
+__global__ void k_iota(int32_t* out, int64_t n) {
+  int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i < n) out[i] = static_cast<int32_t>(i);
+}
+}  // namespace
+
+std::size_t segments_scratch_bytes(int64_t n) {
+  if (n <= 0) return 0;
+  return 2 * align_up(std::size_t(n) * sizeof(int32_t)) + align_up(radix_temp_bytes(n));
+}
+
 bool build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg,
-                    cudaStream_t s) {
+                    void* scratch, cudaStream_t s) {
   int32_t* keys = nullptr;
   if (n > 0) {
-    cudaMallocAsync(&keys, n * sizeof(int32_t), s);
-    cudaMemcpyAsync(keys, index, n * sizeof(int32_t), cudaMemcpyDeviceToDevice, s);
-    thrust::sequence(thrust::cuda::par.on(s), perm, perm + n);
-    thrust::stable_sort_by_key(thrust::cuda::par.on(s), keys, keys + n, perm);
+    // Radix sort over all 32 bits (signed keys order correctly), stable: rows of one target keep
+    // their input order, the fixed reduction order of segment_reduce.
+    char* p = static_cast<char*>(scratch);
+    keys = reinterpret_cast<int32_t*>(p);
+    int32_t* iota = reinterpret_cast<int32_t*>(p + align_up(std::size_t(n) * sizeof(int32_t)));
+    void* temp = p + 2 * align_up(std::size_t(n) * sizeof(int32_t));
+    std::size_t temp_bytes = radix_temp_bytes(n);
+    k_iota<<<blocks_for(n), kThreads, 0, s>>>(iota, n);
+    cub::DeviceRadixSort::SortPairs(temp, temp_bytes, index, keys, iota, perm, static_cast<int>(n),
+                                    0, int(sizeof(int32_t) * 8), s);
     int32_t lo = 0, hi = 0;
     cudaMemcpyAsync(&lo, keys, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
     cudaMemcpyAsync(&hi, keys + n - 1, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
     cudaStreamSynchronize(s);
-    if (lo < 0 || hi >= m) {
-      cudaFreeAsync(keys, s);
-      return false;
-    }
+    if (lo < 0 || hi >= m) return false;
   }
   k_segment_starts<<<blocks_for(m + 1), kThreads, 0, s>>>(keys, n, m, seg);
-  if (keys) cudaFreeAsync(keys, s);
   return true;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace lidardet::cuda::nn {
@@ -57,9 +58,12 @@ void wkv6(const float* r, int64_t sr, const float* k, int64_t sk, const float* v
           int heads, int64_t group, cudaStream_t s);
 // Largest k of x[n] (descending, ties by lower index) via a stable device sort.
 void topk(const float* x, int64_t n, int64_t k, float* values, int32_t* indices, cudaStream_t s);
+// Bytes of device scratch build_segments needs for n indices (sorted keys, an iota and CUB's
+// radix-sort temporary storage), so that the caller takes them from its arena.
+std::size_t segments_scratch_bytes(int64_t n);
 // Stable sort of row indices by target index: perm (n) and seg_start (m + 1). Returns false when
-// an index is outside [0, m).
+// an index is outside [0, m). Makes no allocation: `scratch` holds segments_scratch_bytes(n).
 bool build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg_start,
-                    cudaStream_t s);
+                    void* scratch, cudaStream_t s);
 
 }  // namespace lidardet::cuda::nn

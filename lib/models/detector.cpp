@@ -12,6 +12,10 @@
 #include "models/lion_backbone.hpp"
 #include "models/sparse_stage_input.hpp"
 #include "nn/cpu_backend.hpp"
+#ifdef LIDARDET_MODELS_HAVE_CUDA
+#include "core/device.hpp"
+#include "nn/cuda_backend_factory.hpp"
+#endif
 
 namespace lidardet {
 
@@ -23,10 +27,21 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::unique_ptr<nn::Backend> make_backend(DetectorBackend b) {
-  if (b == DetectorBackend::Cpu) return std::make_unique<nn::CpuBackend>();
-  throw Error(
-      "Detector: the CUDA backend is not wired into the detector yet (use the CPU backend)");
+std::unique_ptr<nn::Backend> make_backend(const DetectorOptions& o) {
+  if (o.backend_factory) {
+    std::unique_ptr<nn::Backend> be = o.backend_factory();
+    if (!be) throw Error("Detector: the backend factory returned no backend");
+    return be;
+  }
+  if (o.backend == DetectorBackend::Cpu) return std::make_unique<nn::CpuBackend>();
+  std::string why;
+  if (!detector_backend_available(o.backend, &why))
+    throw Error("Detector: the CUDA backend cannot be used: " + why);
+#ifdef LIDARDET_MODELS_HAVE_CUDA
+  return cuda::make_cuda_backend();
+#else
+  throw Error("Detector: the CUDA backend cannot be used");  // unreachable: not available
+#endif
 }
 
 void check_supported(const ModelConfig& cfg) {
@@ -48,6 +63,20 @@ void check_supported(const ModelConfig& cfg) {
 
 }  // namespace
 
+bool detector_backend_available(DetectorBackend backend, std::string* why) {
+  if (backend == DetectorBackend::Cpu) return true;
+#ifdef LIDARDET_MODELS_HAVE_CUDA
+  if (cuda::device_available()) return true;
+  if (why) *why = "no usable CUDA device (" + cuda::device_description() + ")";
+#else
+  if (why)
+    *why =
+        "this build of lidardet has no CUDA backend (configure with -DLIDARDET_CUDA=ON where "
+        "nvcc is installed)";
+#endif
+  return false;
+}
+
 struct Detector::Impl {
   ModelConfig cfg;
   std::unique_ptr<nn::Backend> be;
@@ -68,7 +97,7 @@ struct Detector::Impl {
   Impl(const ModelConfig& c, const std::string& weights, const DetectorOptions& o) : cfg(c) {
     const bool is_flat = is_flatformer_config(cfg);
     if (!is_flat) check_supported(cfg);
-    be = make_backend(o.backend);
+    be = make_backend(o);
     backend_name = be->name();
     class_names = cfg.get_strings("CLASS_NAMES");
     nn::WeightMap wm = nn::WeightMap::from_checkpoint(load_checkpoint(weights));
@@ -227,11 +256,11 @@ struct Detector::Impl {
       st.sparse = vfe->forward(b, *cloud);
       if (rec) {
         rec("vfe.voxel_features", st.sparse.features);
-        rec("vfe.voxel_coords", index_tensor(b, st.sparse.coords, 4));
+        rec("vfe.voxel_coords", host_index_tensor(st.sparse.coords, 4));
       }
     } else if (i <= nb) {
       st.sparse = backbone->run_stage(i - 1, b, std::move(st.sparse));
-      record_sparse(b, rec, "backbone_3d." + backbone->stage_name(i - 1), st.sparse);
+      record_sparse(rec, "backbone_3d." + backbone->stage_name(i - 1), st.sparse);
     } else if (i == nb + 1) {
       const SparseVoxels& x = st.sparse;
       const int64_t C = x.features.dim(1), Z = x.shape[0];
@@ -283,12 +312,20 @@ struct Detector::Impl {
 
   std::vector<Box3D> run_span(std::size_t from, std::size_t to, const PointCloud* cloud,
                               const std::map<std::string, nn::Tensor>& in,
-                              const StageRecorder& rec) {
+                              const StageRecorder& user_rec) {
     check_weights_for(from, to);
     nn::Backend& b = *be;
     b.arena().reset();
     timings.clear();
     const auto n = names();
+    // The recorder always sees host tensors: outputs on a device come over explicitly here.
+    StageRecorder rec;
+    if (user_rec)
+      rec = [&](const std::string& name, const nn::Tensor& t) {
+        user_rec(name, t.device() == nn::Device::Host ? t : b.to_host(t));
+      };
+    // Device work is asynchronous: each stage clock starts and stops on an idle device.
+    b.synchronize();
     auto timed = [&](std::size_t i, auto&& stage) {
       const auto t0 = Clock::now();
       stage();

@@ -8,6 +8,7 @@
 // Each instance owns its backend and scratch memory (no global state): separate instances may
 // run concurrently on different threads; one instance is not re-entrant.
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,10 +21,19 @@
 
 namespace lidardet {
 
+// Cpu: OpenBLAS and loops on the host. Cuda: cuBLAS and kernels on the first CUDA device (needs
+// a build with the CUDA backend, LIDARDET_CUDA=ON or AUTO with nvcc, and a device at run time).
 enum class DetectorBackend { Cpu, Cuda };
+
+// Whether `backend` can be constructed in this process; when not, `why` (if given) says why
+// (not built, or no usable device). Constructing a Detector on it throws that reason.
+bool detector_backend_available(DetectorBackend backend, std::string* why = nullptr);
 
 struct DetectorOptions {
   DetectorBackend backend = DetectorBackend::Cpu;
+  // When set, the Detector runs on the backend this returns instead of `backend` (tests use a
+  // backend that emulates a device on host memory; an embedder may bring its own).
+  std::function<std::unique_ptr<nn::Backend>()> backend_factory;
   bool corrected_nms = false;  // mmdet3d multi-class NMS: true box geometry instead of the quirk
   // Keys of the weights file no stage uses are an error unless this is set.
   bool allow_unexpected_keys = false;

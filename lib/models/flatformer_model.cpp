@@ -20,11 +20,11 @@ nn::Tensor to_backend(nn::Backend& be, const nn::Tensor& t) {
   return d;
 }
 
-void record_sparse(nn::Backend& be, const StageRecorder& rec, const std::string& prefix,
-                   const char* features, const char* coords, const SparseVoxels& x) {
+void record_sparse(const StageRecorder& rec, const std::string& prefix, const char* features,
+                   const char* coords, const SparseVoxels& x) {
   if (!rec) return;
   rec(prefix + features, x.features);
-  rec(prefix + coords, index_tensor(be, x.coords, 4));
+  rec(prefix + coords, host_index_tensor(x.coords, 4));
 }
 
 }  // namespace
@@ -105,11 +105,11 @@ void FlatFormerModel::run_stage(nn::Backend& be, std::size_t i, const PointCloud
     if (!cloud) throw Error("stage vfe needs a point cloud");
     st.sparse = vfe_.forward(be, *cloud);
     st.frame.reset();
-    record_sparse(be, rec, "vfe.", "voxel_features", "voxel_coords", st.sparse);
+    record_sparse(rec, "vfe.", "voxel_features", "voxel_coords", st.sparse);
   } else if (i <= nb) {
     if (!st.frame) st.frame = encoder_.prepare(be, st.sparse);
     st.sparse = encoder_.run_block(i - 1, be, *st.frame, std::move(st.sparse));
-    record_sparse(be, rec, "backbone_3d." + encoder_.block_name(i - 1) + ".", "features", "indices",
+    record_sparse(rec, "backbone_3d." + encoder_.block_name(i - 1) + ".", "features", "indices",
                   st.sparse);
   } else if (i == nb + 1) {
     const SparseVoxels& x = st.sparse;

@@ -110,11 +110,10 @@ struct PositionEmbedding {
 
 }  // namespace
 
-void record_sparse(nn::Backend& be, const StageRecorder& rec, const std::string& name,
-                   const SparseVoxels& x) {
+void record_sparse(const StageRecorder& rec, const std::string& name, const SparseVoxels& x) {
   if (!rec) return;
   rec(name + ".features", x.features);
-  rec(name + ".indices", index_tensor(be, x.coords, 4));
+  rec(name + ".indices", host_index_tensor(x.coords, 4));
 }
 
 // ---- LionLayer ----
@@ -173,9 +172,7 @@ SparseVoxels PatchMerging3D::forward(nn::Backend& be, const SparseVoxels& x,
   const int64_t M = x.size(), C = x.features.dim(1);
   const auto [Z, Y, X] = x.shape;
   // 3D spatial feature descriptor.
-  nn::Tensor coords_host = nn::Tensor::empty({M, 4}, nn::DType::I32);
-  if (M) std::memcpy(coords_host.raw(), x.coords.data(), x.coords.size() * 4);
-  const nn::Rulebook rb = nn::build_subm_rulebook(be, coords_host, {Z, Y, X});
+  const nn::Rulebook rb = nn::build_subm_rulebook(be, host_index_tensor(x.coords, 4), {Z, Y, X});
   Tensor a = be.alloc({M, C}), f = be.alloc({M, C});
   conv_.forward(be, x.features, rb, a);
   conv_norm_.forward(be, a, f);
@@ -381,7 +378,7 @@ SparseVoxels LionBackbone::forward(nn::Backend& be, SparseVoxels x,
                                    const StageRecorder& rec) const {
   for (std::size_t i = 0; i < names_.size(); ++i) {
     x = run_stage(i, be, std::move(x));
-    record_sparse(be, rec, "backbone_3d." + names_[i], x);
+    record_sparse(rec, "backbone_3d." + names_[i], x);
   }
   return x;
 }

@@ -86,7 +86,6 @@ class LionBackbone {
 };
 
 // Record of a sparse tensor under `name`.features / `name`.indices.
-void record_sparse(nn::Backend& be, const StageRecorder& rec, const std::string& name,
-                   const SparseVoxels& x);
+void record_sparse(const StageRecorder& rec, const std::string& name, const SparseVoxels& x);
 
 }  // namespace lidardet

@@ -53,6 +53,15 @@ class Backend {
 
   // Persistent copy of a host tensor on this device (weights); the CPU backend returns it as is.
   virtual Tensor upload(const Tensor& host) = 0;
+  // Per-frame copy of a host tensor into this device's arena (index lists built on the host
+  // every frame): no system allocation in steady state, unlike upload(). A host backend
+  // returns `host` itself, so borrowed host memory must outlive the frame's use of it.
+  Tensor upload_frame(const Tensor& host) {
+    if (device() == Device::Host && host.device() == Device::Host) return host;
+    Tensor t = alloc(host.shape(), host.dtype());
+    copy(host, t);
+    return t;
+  }
   // Copies into an existing tensor of the same shape; either side may be host or device.
   virtual void copy(const Tensor& src, const Tensor& dst) = 0;
   virtual Tensor to_host(const Tensor& t) = 0;

@@ -65,8 +65,8 @@ Rulebook finish(Backend& be, std::vector<std::vector<std::pair<int32_t, int32_t>
     rb.offsets.push_back(static_cast<int64_t>(in.size()));
   }
   const int64_t P = static_cast<int64_t>(in.size());
-  rb.in_index = be.upload(Tensor::from_vector({P}, in));
-  rb.out_index = be.upload(Tensor::from_vector({P}, out));
+  rb.in_index = be.upload_frame(Tensor::from_vector({P}, in));
+  rb.out_index = be.upload_frame(Tensor::from_vector({P}, out));
   return rb;
 }
 

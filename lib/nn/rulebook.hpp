@@ -1,6 +1,7 @@
 // Rulebooks of sparse 3D convolutions (spconv semantics), built on the host from voxel
-// coordinates (b, z, y, x) and uploaded to the backend. Kernel offset index
-// k = (kz * ky_size + ky) * kx_size + kx, matching spconv 2.x weights (out, kz, ky, kx, in).
+// coordinates (b, z, y, x) and copied into the backend's arena (valid until its next reset). Kernel
+// offset index k = (kz * ky_size + ky) * kx_size + kx, matching spconv 2.x weights (out, kz, ky,
+// kx, in).
 #pragma once
 #include <array>
 

@@ -115,7 +115,27 @@ bool Tensor::contiguous() const { return strides_ == contiguous_strides(shape_);
 
 void* Tensor::raw() const {
   if (!storage_) return nullptr;
+  if (storage_->device != Device::Host) [[unlikely]]
+    throw Error("nn::Tensor: host access to a tensor " + shape_string(shape_) +
+                " in device memory (copy it to the host through the backend first)");
   return static_cast<char*>(storage_->data) + offset_;
+}
+
+Tensor Tensor::retagged(Device device) const {
+  if (!storage_ || storage_->device == device) return *this;
+  // The view's Storage borrows the memory; the holder keeps the owning storage alive with it.
+  struct Holder {
+    std::shared_ptr<Storage> owner;
+    Storage view;
+  };
+  auto h = std::make_shared<Holder>();
+  h->owner = storage_;
+  h->view.data = storage_->data;
+  h->view.bytes = storage_->bytes;
+  h->view.device = device;
+  Tensor t = *this;
+  t.storage_ = std::shared_ptr<Storage>(h, &h->view);
+  return t;
 }
 float* Tensor::f32() const {
   expect_dtype("Tensor::f32", "self", *this, DType::F32);

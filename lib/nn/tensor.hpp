@@ -59,10 +59,20 @@ class Tensor {
   bool row_major_2d() const { return rank() == 2 && strides_[1] == 1; }
   int64_t row_stride() const { return strides_.at(0); }
 
+  // Host accessors: they throw lidardet::Error for a tensor in device memory, so that model code
+  // can never read device memory by accident (bring it over with Backend::to_host or copy).
   void* raw() const;
   float* f32() const;
   int32_t* i32() const;
   int64_t* i64() const;
+  // The first element's address in the tensor's own memory space, unchecked: for backends,
+  // which hand device addresses to their kernels.
+  void* data_ptr() const {
+    return storage_ ? static_cast<char*>(storage_->data) + offset_ : nullptr;
+  }
+  // The same memory tagged as `device`, sharing ownership: for backends whose device memory the
+  // host can address (a test backend that emulates a device on host memory).
+  Tensor retagged(Device device) const;
 
   // Views sharing storage.
   Tensor reshape(const Shape& shape) const;                 // needs contiguous(); one dim may be -1

@@ -9,6 +9,7 @@
 
 #include "checkpoint/checkpoint.hpp"
 #include "common/test_paths.hpp"
+#include "models/detector.hpp"
 #include "models/npz.hpp"
 
 namespace fs = std::filesystem;
@@ -95,6 +96,38 @@ TEST(DetectCli, BadInputExitsOneAndWritesNothing) {
       run_cli("detect --config " + kFix + "yaml --input x.bin --out " + (dir / "out").string(),
               dir / "log2"),
       1);  // --config without --weights
+  fs::remove_all(dir);
+}
+
+// --backend cuda without a CUDA build or device: exit 1 with the reason, nothing written; the
+// same for bench detect (its --json stays absent).
+TEST(DetectCli, CudaBackendWithoutCudaExitsOneAndWritesNothing) {
+  REQUIRE_CLI();
+  std::string why;
+  if (detector_backend_available(DetectorBackend::Cuda, &why))
+    GTEST_SKIP() << "a CUDA device is present (tests/cuda/test_detector_cuda.cpp covers it)";
+  const fs::path dir = test::temp_dir("detect_cuda_none");
+  const fs::path frame = fixture_frame(dir / "in");
+  const std::string model = " --config " + kFix + "yaml --weights " + kFix +
+                            "weights.safetensors --input " + frame.string();
+  EXPECT_EQ(
+      run_cli("detect" + model + " --backend cuda --out " + (dir / "out").string(), dir / "log"),
+      1);
+  const std::string log = read_text(dir / "log");
+  EXPECT_NE(log.find("CUDA backend cannot be used"), std::string::npos) << log;
+  EXPECT_NE(log.find(why), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  EXPECT_EQ(run_cli("bench detect" + model + " --backend cuda --repeat 1 --json " +
+                        (dir / "b.json").string(),
+                    dir / "log2"),
+            1);
+  EXPECT_NE(read_text(dir / "log2").find(why), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "b.json"));
+  EXPECT_EQ(
+      run_cli("detect" + model + " --backend tpu --out " + (dir / "out").string(), dir / "log3"),
+      1);
+  EXPECT_NE(read_text(dir / "log3").find("expected cpu or cuda"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "out"));
   fs::remove_all(dir);
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "nn/arena.hpp"
+#include "nn/cpu_backend.hpp"
 #include "nn/tensor.hpp"
 #include "nn_test_util.hpp"
 
@@ -43,6 +44,38 @@ TEST(NnTensor, TypedAccessChecksDtype) {
   EXPECT_EQ(i.i32()[2], 3);
   EXPECT_THROW(i.f32(), Error);
   EXPECT_EQ(i.to_vector(), (std::vector<float>{1, 2, 3}));
+}
+
+// Host accessors refuse device memory (a model reading a device tensor on the host is a bug
+// that would crash on a GPU); backends reach it through data_ptr().
+TEST(NnTensor, HostAccessorsRefuseDeviceTensors) {
+  Tensor h = Tensor::from_vector({2, 3}, std::vector<float>{0, 1, 2, 3, 4, 5});
+  Tensor d = h.slice(1, 1, 3).retagged(Device::Cuda);
+  EXPECT_EQ(d.device(), Device::Cuda);
+  EXPECT_EQ(d.shape(), (Shape{2, 2}));
+  EXPECT_EQ(d.strides(), h.strides());
+  EXPECT_THROW(d.raw(), Error);
+  EXPECT_THROW(d.f32(), Error);
+  EXPECT_THROW(d.to_vector(), Error);
+  EXPECT_THROW(Tensor::wrap(h.raw(), {6}, DType::I32, Device::Cuda).i32(), Error);
+  EXPECT_EQ(d.data_ptr(), static_cast<void*>(h.f32() + 1));
+  // A retagged view shares ownership: it outlives the tensor it came from.
+  Tensor back;
+  {
+    Tensor tmp = Tensor::from_vector({2}, std::vector<float>{7, 8});
+    back = tmp.retagged(Device::Cuda).retagged(Device::Host);
+  }
+  EXPECT_EQ(back.device(), Device::Host);
+  EXPECT_EQ(back.to_vector(), (std::vector<float>{7, 8}));
+}
+
+// upload_frame: a host backend hands the host tensor through (no copy, as upload does).
+TEST(NnBackend, UploadFrameOnTheHostIsTheTensorItself) {
+  CpuBackend be;
+  Tensor h = Tensor::from_vector({3}, std::vector<int32_t>{4, 5, 6});
+  Tensor u = be.upload_frame(h);
+  EXPECT_EQ(u.data_ptr(), h.data_ptr());
+  EXPECT_EQ(be.arena().used(), 0u);
 }
 
 TEST(NnArena, SteadyStateFramesDoNotAllocate) {

@@ -33,9 +33,15 @@ struct Voxels {
 GridParams grid_params(const VoxelizerConfig& config);
 
 // How the unique voxels are found; both give identical output. kHash is the default: on one
-// thread with 32-bit keys it is the single pass of single_pass_voxelizer.hpp, 2-3x faster than
-// sorting every point's key (docs/perf/voxel.md). With threads > 1 both use the chunked key pass.
+// thread with 32-bit keys it is the run-based path of single_pass_voxelizer.hpp (which sorts
+// runs of equal keys rather than hashing; 3-4x faster than sorting every point's key,
+// docs/perf/voxel.md). With threads > 1 both use the chunked key pass, kHash with a hash table.
 enum class UniqueMethod { kSort, kHash };
+
+// Where a run of kept points starts: its kept row and its point index in the batch.
+struct RunStart {
+  std::uint32_t row, point;
+};
 
 // Scratch buffers of voxelize_into, kept between frames so that a frame allocates nothing.
 struct VoxelWorkspace {
@@ -46,13 +52,15 @@ struct VoxelWorkspace {
   RadixScratch radix;
   std::vector<std::uint64_t> table;  // hash method only
   std::vector<std::uint32_t> slot_id, first_id, order, rank, fill;
-  // Single-pass path: table of key << 32 | id words, and per voxel id (order of first point)
-  // its word and point count. These only grow; expected_voxels sizes the
-  // table.
-  std::vector<std::uint64_t> slots, id_words, word_scratch;
-  std::vector<std::uint32_t> id_count;
-  std::vector<double> id_sums;  // x, y, z sums per id when means are asked for
-  std::size_t expected_voxels = 0;
+  // Single-pass path: per run of consecutive points in one voxel, key << 32 | run index, and
+  // where it starts (n + 1 entries). These only grow.
+  std::vector<std::uint64_t> run_words, word_scratch;
+  std::vector<RunStart> run_start;
+  std::vector<std::uint32_t> run_voxel;  // each run's voxel
+  std::vector<double> voxel_sums;        // x, y, z, - sums per voxel when means are asked for
+  // The one-thread path uses AVX2 where the CPU has it; false forces the baseline code (the
+  // results are identical either way: tests compare the two).
+  bool use_avx2 = true;
 };
 
 // Voxelizes a batch into `out`, reusing its and the workspace's memory. With `means`, also

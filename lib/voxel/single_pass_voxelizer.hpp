@@ -1,7 +1,10 @@
-// One-thread dynamic voxelization in a single read of the points, for batches whose cell keys
-// fit in 32 bits (every published grid does). Consecutive LiDAR returns mostly share a voxel, so
-// the previous point's voxel is tried first; other points go through an open-addressing table of
-// (key << 32 | voxel id) words. Only the unique voxels are then sorted (by key), not the points.
+// One-thread dynamic voxelization for batches whose cell keys fit in 32 bits (every published
+// grid does). Consecutive LiDAR returns mostly share a voxel, so the points are read once and cut
+// into runs of equal keys (about 3 points per run on a spinning-LiDAR frame); only the runs are
+// radix-sorted by key (stable: a voxel's runs stay in point order), and walking them in that
+// order gives the voxels, their point lists and, in a last pass over the runs in point order,
+// every point's voxel and the per-voxel sums for the means. No hash table, no per-point sort.
+// The hot loops have an AVX2 build chosen at run time (VoxelWorkspace::use_avx2).
 // The result is identical to the sort-based path: same voxel order, point lists and coords.
 #pragma once
 #include <span>
@@ -12,10 +15,10 @@
 
 namespace lidardet {
 
-// Fills everything of `out` but batch_size and sample_offsets, and `means` (voxel_means) when
-// given, from the same read of the points. Returns false, touching nothing, when batch size x
-// cells does not fit in 32-bit keys or the batch has over 2^29 points (the caller then uses the
-// general path).
+// Fills everything of `out` but batch_size and sample_offsets, and `means` (bit for bit as
+// voxel_means) when given. Returns false, touching nothing, when batch size x
+// cells does not fit in 32-bit keys or the batch has 2^31 points or more (the caller then uses
+// the general path).
 bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
                           const GridParams& g, std::vector<float>* means = nullptr);
 

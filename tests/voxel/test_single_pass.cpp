@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "voxel/bench_frames.hpp"
@@ -27,24 +28,42 @@ PointCloud random_cloud(std::uint32_t seed, std::size_t n, float lo, float hi) {
   return c;
 }
 
-// Single pass (one thread, hash, fused means) against the sort path plus voxel_means_into.
+// Bit patterns, so that -0.0 and +0.0 differ (== would call them equal).
+std::vector<std::uint32_t> bits_of(const std::vector<float>& v) {
+  std::vector<std::uint32_t> b(v.size());
+  std::memcpy(b.data(), v.data(), v.size() * sizeof(float));
+  return b;
+}
+
+// Single pass (one thread, hash, fused means) against the sort path plus voxel_means_into, with
+// and without the AVX2 code (where the CPU has none, both runs take the baseline code).
 void expect_same_as_sort_path(std::span<const PointCloudView> batch, const VoxelizerConfig& cfg) {
-  Voxels fast;
-  VoxelWorkspace ws;
-  std::vector<float> fused;
-  for (int frame = 0; frame < 2; ++frame)  // the second frame reuses the sized table
-    voxelize_into(fast, ws, batch, cfg, 1, UniqueMethod::kHash, &fused);
   const Voxels ref = voxelize(batch, cfg, 1, UniqueMethod::kSort);
-  EXPECT_EQ(fast.keys, ref.keys);
-  EXPECT_EQ(fast.coords, ref.coords);
-  EXPECT_EQ(fast.kept_points, ref.kept_points);
-  EXPECT_EQ(fast.point_voxel, ref.point_voxel);
-  EXPECT_EQ(fast.voxel_offsets, ref.voxel_offsets);
-  EXPECT_EQ(fast.voxel_points, ref.voxel_points);
-  EXPECT_EQ(fast.sample_offsets, ref.sample_offsets);
-  // Exact float equality: the same double sums in the same order, rounded once.
-  EXPECT_EQ(fused, voxel_means(batch, ref, 1));
-  EXPECT_EQ(fused, voxel_means(batch, ref, 3));
+  const std::vector<std::uint32_t> ref_means = bits_of(voxel_means(batch, ref, 1));
+  ASSERT_EQ(ref_means, bits_of(voxel_means(batch, ref, 3)));
+  for (bool avx2 : {true, false}) {
+    SCOPED_TRACE(avx2 ? "AVX2 where available" : "baseline code");
+    Voxels fast;
+    VoxelWorkspace ws;
+    ws.use_avx2 = avx2;
+    std::vector<float> fused;
+    for (int frame = 0; frame < 2; ++frame)  // the second frame reuses the sized buffers
+      voxelize_into(fast, ws, batch, cfg, 1, UniqueMethod::kHash, &fused);
+    EXPECT_EQ(fast.keys, ref.keys);
+    EXPECT_EQ(fast.coords, ref.coords);
+    EXPECT_EQ(fast.kept_points, ref.kept_points);
+    EXPECT_EQ(fast.point_voxel, ref.point_voxel);
+    EXPECT_EQ(fast.voxel_offsets, ref.voxel_offsets);
+    EXPECT_EQ(fast.voxel_points, ref.voxel_points);
+    EXPECT_EQ(fast.sample_offsets, ref.sample_offsets);
+    // Exact float equality: the same double sums in the same order, rounded once.
+    EXPECT_EQ(bits_of(fused), ref_means);
+    Voxels plain;  // without means: the same voxels
+    voxelize_into(plain, ws, batch, cfg, 1, UniqueMethod::kHash);
+    EXPECT_EQ(plain.keys, ref.keys);
+    EXPECT_EQ(plain.point_voxel, ref.point_voxel);
+    EXPECT_EQ(plain.voxel_points, ref.voxel_points);
+  }
 }
 
 }  // namespace
@@ -73,6 +92,38 @@ TEST(SinglePassVoxelizer, ScanOrderedFrame) {
       YAML::Load("POINT_CLOUD_RANGE: [-75.52, -75.52, -2, 75.52, 75.52, 4.0]\n"
                  "VOXEL_SIZE: [0.32, 0.32, 0.1875]\n"));
   expect_same_as_sort_path(batch, cfg);
+}
+
+// Runs of every length from 1 to 9 (the single pass handles runs four points at a time), runs
+// cut by dropped points, voxels revisited by later runs, clouds of three channels (no fourth
+// value to read along) and of five, and -0.0 coordinates (a mean of +0.0 + -0.0 is +0.0).
+TEST(SinglePassVoxelizer, RunsOfEveryLengthAndChannelCounts) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> jitter(0.01f, 0.99f);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t channels : {3u, 4u, 5u}) {
+    SCOPED_TRACE(channels);
+    std::vector<std::string> names = {"x", "y", "z", "f3", "f4"};
+    names.resize(channels);
+    PointCloud c(names);
+    std::vector<float> row(channels, 0.5f);
+    for (int rep = 0; rep < 3; ++rep)
+      for (int len = 1; len <= 9; ++len)
+        for (int cell = 0; cell < 4; ++cell) {  // four voxels along x, revisited each rep
+          for (int t = 0; t < len; ++t) {
+            row[0] = float(cell) + jitter(rng), row[1] = jitter(rng), row[2] = jitter(rng);
+            if (len == 3 && t == 1) row[0] = nan;  // dropped: cuts the run in two
+            if (len == 4 && cell == 0)             // a voxel of -0.0 only: its mean is +0.0
+              row[0] = -0.0f, row[1] = -0.0f, row[2] = 1.5f;
+            c.push_back(row);
+          }
+        }
+    const PointCloud other = random_cloud(4, 500, -1.0f, 5.0f);
+    const std::vector<PointCloudView> batch = {c.view(), other.view()};
+    const auto cfg = VoxelizerConfig::from_yaml(
+        YAML::Load("POINT_CLOUD_RANGE: [-1, 0, 0, 5, 1, 2]\nVOXEL_SIZE: [1, 1, 1]\n"));
+    expect_same_as_sort_path(batch, cfg);
+  }
 }
 
 // Grids whose keys need more than 32 bits take the general path; the means still match.

@@ -99,15 +99,31 @@ void CudaBackend::check_error_flag(const char* op) {
   }
 }
 
-Tensor CudaBackend::upload(const Tensor& host) {
-  if (host.device() == Device::Cuda) return host;
-  if (!host.contiguous()) throw Error("nn::cuda::upload: the host tensor must be contiguous");
+namespace {
+// A persistent device tensor of its own (cudaMalloc; freed with its last view).
+Tensor device_tensor(const Shape& shape, DType dtype) {
   auto st = std::make_shared<Storage>();
-  st->bytes = std::max<std::size_t>(1, host.numel() * dtype_size(host.dtype()));
+  st->bytes = std::max<std::size_t>(1, shape_numel(shape) * dtype_size(dtype));
   st->device = Device::Cuda;
   check(cudaMalloc(&st->data, st->bytes), "cudaMalloc");
   st->deleter = device_free;
-  Tensor t = Tensor::over(st, 0, host.shape(), host.dtype());
+  return Tensor::over(st, 0, shape, dtype);
+}
+}  // namespace
+
+Tensor CudaBackend::col_scratch(const Shape& shape) {
+  const int64_t n = std::max<int64_t>(1, shape_numel(shape));
+  if (!col_.defined() || col_.numel() < n) {
+    col_ = Tensor();  // cudaFree synchronises the device: no kernel still reads the old buffer
+    col_ = device_tensor({n}, DType::F32);
+  }
+  return col_.slice(0, 0, shape_numel(shape)).reshape(shape);
+}
+
+Tensor CudaBackend::upload(const Tensor& host) {
+  if (host.device() == Device::Cuda) return host;
+  if (!host.contiguous()) throw Error("nn::cuda::upload: the host tensor must be contiguous");
+  Tensor t = device_tensor(host.shape(), host.dtype());
   if (host.numel())
     check(cudaMemcpyAsync(t.data_ptr(), host.data_ptr(), host.numel() * dtype_size(host.dtype()),
                           cudaMemcpyHostToDevice, stream_),
@@ -199,7 +215,7 @@ void CudaBackend::conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, i
   const int64_t Ho = (H + 2 * pad - kh) / stride + 1, Wo = (W + 2 * pad - kw) / stride + 1;
   expect_shape("conv2d", "out", out, {B, O, Ho, Wo});
   const int64_t K = C * kh * kw, P = Ho * Wo;
-  Tensor col = arena_.alloc({K, P});
+  Tensor col = col_scratch({K, P});
   for (int64_t n = 0; n < B; ++n) {
     const float* xin = fptr(x) + n * C * H * W;
     float* o = static_cast<float*>(out.data_ptr()) + n * O * P;
@@ -234,7 +250,7 @@ void CudaBackend::conv_transpose2d(const Tensor& x, const Tensor& w, const Tenso
   const int64_t Ho = (H - 1) * stride - 2 * pad + kh, Wo = (W - 1) * stride - 2 * pad + kw;
   expect_shape("conv_transpose2d", "out", out, {B, O, Ho, Wo});
   const int64_t R = O * kh * kw, P = H * W;
-  Tensor col = arena_.alloc({R, P});
+  Tensor col = col_scratch({R, P});
   for (int64_t n = 0; n < B; ++n) {
     // Row-major col[R,P] = w[C,R]^T x[C,P]: column-major col^T = x^T w.
     const float alpha = 1.f, beta = 0.f;

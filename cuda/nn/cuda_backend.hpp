@@ -63,6 +63,10 @@ class CudaBackend final : public lidardet::nn::Backend {
 
  private:
   void check_error_flag(const char* op);
+  // The convolutions' im2col/col2im buffer: one device buffer reused by every call (stream
+  // order keeps uses apart) and grown to the largest request, so that a frame's many BEV
+  // convolutions do not each take a (large) slice of the arena.
+  Tensor col_scratch(const lidardet::nn::Shape& shape);
   // out[N,M] (+)= x[N,K] w[M,K]^T with arbitrary row strides (column-major cuBLAS call).
   void gemm_nt(int64_t n, int64_t m, int64_t k, const float* x, int64_t sx, const float* w,
                int64_t sw, float* out, int64_t so, float beta);
@@ -71,6 +75,7 @@ class CudaBackend final : public lidardet::nn::Backend {
   void* cublas_ = nullptr;  // cublasHandle_t
   int32_t* error_flag_ = nullptr;
   lidardet::nn::Arena arena_;
+  Tensor col_;
 };
 
 }  // namespace lidardet::cuda

@@ -42,7 +42,7 @@ done
 # The detector on the GPU (issue #8): both families at official size with seeded random weights
 # of the right shapes (written by the PyTorch reference, which then times the same model), on a
 # simulated frame; lidardet synchronises the device around every stage clock.
-echo "== detector on the GPU: lidardet bench detect --backend cuda vs --backend cpu"
+echo "== detector on the GPU: lidardet bench detect --backend cuda, PyTorch reference on the GPU"
 DET="$BUILD/gpu_detect"
 mkdir -p "$DET"
 LD="$BUILD/apps/lidardet"

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/device.hpp"
+#include "core/error.hpp"
 #include "nn/cpu_backend.hpp"
 #include "nn/cuda_backend.hpp"
 #include "nn/rulebook.hpp"
@@ -146,6 +147,28 @@ TEST_F(NnCuda, SparseOps) {
   cpu.sparse_to_dense(f, c, dc);
   gpu->sparse_to_dense(up(f), up(c), dg);
   EXPECT_EQ(max_err(down(dg), dc), 0.0);
+}
+
+// The ops' scratch (scatter_reduce's sort buffers, im2col) comes from the arena or a reused
+// buffer: once warm, a frame (arena reset + the same ops) allocates no device memory.
+TEST_F(NnCuda, WarmFramesAllocateNoDeviceMemory) {
+  std::vector<int32_t> idx(20000);
+  for (int i = 0; i < 20000; ++i) idx[i] = (i * 7919) % 5000;
+  Tensor src = up(rnd({20000, 8}, 40)), index = up(Tensor::from_vector({20000}, idx));
+  Tensor x = up(rnd({1, 8, 64, 64}, 41)), w = up(rnd({8, 8, 3, 3}, 42));
+  std::size_t warm = 0;
+  for (int frame = 0; frame < 3; ++frame) {
+    gpu->arena().reset();
+    Tensor o = gpu->alloc({5000, 8}), y = gpu->alloc({1, 8, 64, 64});
+    gpu->scatter_reduce(src, index, Reduce::Sum, o);
+    gpu->conv2d(x, w, Tensor(), 1, 1, y);
+    gpu->synchronize();
+    if (frame == 1) warm = gpu->arena().system_allocations();
+  }
+  EXPECT_EQ(gpu->arena().system_allocations(), warm);
+  idx[3] = 5000;  // outside [0, 5000)
+  Tensor bad = up(Tensor::from_vector({20000}, idx)), o = gpu->alloc({5000, 8});
+  EXPECT_THROW(gpu->scatter_reduce(src, bad, Reduce::Sum, o), lidardet::Error);
 }
 
 TEST_F(NnCuda, SequenceOps) {

@@ -19,6 +19,7 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "voxel/bench_frames.hpp"
+#include "voxel/cpu_features.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 #include "voxel/point_features.hpp"
 
@@ -43,6 +44,7 @@ struct Options {
   int channels = 4, repeat = 20, threads = 1;
   unsigned seed = 1;
   bool keep_origin = false;
+  bool no_avx2 = false;
 };
 
 struct Result {
@@ -162,6 +164,7 @@ void run(const Options& o) {
   // A real-time pipeline keeps its buffers between frames; so does this timing.
   lidardet::Voxels voxels;
   lidardet::VoxelWorkspace workspace;
+  workspace.use_avx2 = !o.no_avx2;
   std::vector<float> means;
   // Voxels (with every point's voxel and the per-voxel point lists) and their means in one call.
   results["lidardet_cpu"] = time_median(o.repeat, [&] {
@@ -219,10 +222,11 @@ void run(const Options& o) {
   results["lidardet_cuda"].note = "built without the CUDA backend";
 #endif
 
+  const bool avx2 = workspace.use_avx2 && lidardet::cpu_has_avx2();
   std::printf(
-      "points %zu, voxel size %g %g %g, %d repeats, %d CPU thread(s), %s; ratios are to "
-      "lidardet_cpu\n",
-      cloud.size(), size[0], size[1], size[2], o.repeat, o.threads,
+      "points %zu, voxel size %g %g %g, %d repeats, %d CPU thread(s), lidardet %s code, %s; "
+      "ratios are to lidardet_cpu\n",
+      cloud.size(), size[0], size[1], size[2], o.repeat, o.threads, avx2 ? "AVX2" : "baseline",
       o.keep_origin ? "frame as read" : "frame moved so that all libraries share one grid");
   const double base = results["lidardet_cpu"].median_ms.value_or(0);
   const double base_cpu = results["lidardet_cpu"].median_cpu_ms;
@@ -234,6 +238,7 @@ void run(const Options& o) {
   j["repeats"] = o.repeat;
   j["threads"] = o.threads;
   j["aligned_to_grid"] = !o.keep_origin;
+  j["lidardet_avx2"] = avx2;
   for (const char* name :
        {"lidardet_cpu", "pcl_voxelgrid", "open3d_voxel_down_sample", "lidardet_cuda"}) {
     const Result& r = results[name];
@@ -270,6 +275,8 @@ void setup(CLI::App& sub) {
   sub.add_flag("--keep-origin", o->keep_origin,
                "Do not move the frame onto a common grid (PCL's cells then differ from the "
                "others')");
+  sub.add_flag("--no-avx2", o->no_avx2,
+               "Time lidardet's baseline x86-64 code even where the CPU has AVX2 (same results)");
   sub.callback([o] { run(*o); });
 }
 

@@ -82,7 +82,7 @@ void radix_sort_words(std::vector<std::uint64_t>& words, int lo_bit, int hi_bit,
   if (n < 2 || hi_bit <= lo_bit) return;
   if (lo_bit < 0 || hi_bit > 64) throw std::invalid_argument("radix_sort_words: bad bit range");
   if (n > 0xffffffffu) throw std::invalid_argument("radix_sort_words: more than 2^32 words");
-  constexpr int kMaxDigit = 11;
+  constexpr int kMaxDigit = 12;
   const int bits = hi_bit - lo_bit;
   const int passes = (bits + kMaxDigit - 1) / kMaxDigit;
   const int digit = (bits + passes - 1) / passes;  // even widths: 22 bits -> 11 + 11

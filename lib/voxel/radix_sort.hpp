@@ -27,7 +27,7 @@ void radix_sort_pairs(std::vector<std::uint64_t>& keys, std::vector<std::uint32_
 
 // One thread, stable: sorts 64-bit words ascending by their bits [lo_bit, hi_bit) only. Meant
 // for a key packed above a 32-bit index (key << 32 | index), so that each pass moves 8 bytes
-// instead of 12 and the index needs no separate array. Digits of at most 11 bits (a 2048-entry
+// instead of 12 and the index needs no separate array. Digits of at most 12 bits (a 4096-entry
 // histogram stays in L1), all histograms counted in one read; passes where every word has the
 // same digit are skipped. `scratch` is resized to words.size(); the result is in `words`.
 void radix_sort_words(std::vector<std::uint64_t>& words, int lo_bit, int hi_bit,

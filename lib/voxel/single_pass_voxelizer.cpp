@@ -277,6 +277,46 @@ void point_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView>
   runs_in_point_order_default<kSums, kWide>(out, ws, clouds, nr);
 }
 
+// Pass 5: coords from keys and, with `mean`, each voxel's mean as voxel_means computes it: its
+// double sums divided by its point count, rounded to float (one 4-lane division per voxel).
+LIDARDET_ALWAYS_INLINE inline void finish_voxels_body(Voxels& out, const VoxelWorkspace& ws,
+                                                      const GridParams& g, float* mean) {
+  const KeyDecoder decoder(g);
+  const std::size_t m = out.keys.size();
+  for (std::size_t v = 0; v < m; ++v)
+    decoder.decode(std::uint32_t(out.keys[v]), &out.coords[4 * v]);
+  if (!mean) return;
+  const double* sums = ws.voxel_sums.data();
+  const std::uint32_t* off = out.voxel_offsets.data();
+  for (std::size_t v = 0; v < m; ++v) {
+    Double4 s;
+    std::memcpy(&s, sums + 4 * v, sizeof s);
+    s /= double(off[v + 1] - off[v]);
+    for (int a = 0; a < 3; ++a) mean[3 * v + a] = float(s[a]);
+  }
+}
+
+void finish_voxels_default(Voxels& out, const VoxelWorkspace& ws, const GridParams& g,
+                           float* mean) {
+  finish_voxels_body(out, ws, g, mean);
+}
+
+#if LIDARDET_HAVE_AVX2_CLONES
+LIDARDET_TARGET_AVX2 void finish_voxels_avx2(Voxels& out, const VoxelWorkspace& ws,
+                                             const GridParams& g, float* mean) {
+  finish_voxels_body(out, ws, g, mean);
+}
+#endif
+
+void finish_voxels(Voxels& out, const VoxelWorkspace& ws, const GridParams& g, float* mean,
+                   bool avx2) {
+#if LIDARDET_HAVE_AVX2_CLONES
+  if (avx2) return finish_voxels_avx2(out, ws, g, mean);
+#endif
+  (void)avx2;
+  finish_voxels_default(out, ws, g, mean);
+}
+
 }  // namespace
 
 bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const PointCloudView> clouds,
@@ -330,19 +370,8 @@ bool voxelize_single_pass(Voxels& out, VoxelWorkspace& ws, std::span<const Point
   out.point_voxel.resize(k);
   out.voxel_points.resize(k);
   out.voxel_offsets.resize(std::size_t(m) + 1);
-  const KeyDecoder decoder(g);
-  for (std::size_t v = 0; v < m; ++v)
-    decoder.decode(std::uint32_t(out.keys[v]), &out.coords[4 * v]);
-  if (means) {  // as voxel_means: the voxel's double sums / point count, rounded to float
-    means->resize(3 * std::size_t(m));
-    const double* sums = ws.voxel_sums.data();
-    const std::uint32_t* off = out.voxel_offsets.data();
-    float* mean = means->data();
-    for (std::size_t v = 0; v < m; ++v) {
-      const double count = double(off[v + 1] - off[v]);
-      for (int a = 0; a < 3; ++a) mean[3 * v + a] = float(d_div(sums[4 * v + a], count));
-    }
-  }
+  if (means) means->resize(3 * std::size_t(m));
+  finish_voxels(out, ws, g, means ? means->data() : nullptr, avx2);
   return true;
 }
 

@@ -45,6 +45,7 @@ struct Options {
   unsigned seed = 1;
   bool keep_origin = false;
   bool no_avx2 = false;
+  bool interleave = false;
 };
 
 struct Result {
@@ -65,23 +66,38 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// Median wall and calling-thread CPU time of `repeat` calls after two warm-up calls; `f`
-// returns the voxel count. The CPU time is the one-core cost even on a loaded machine.
-Result time_median(int repeat, const std::function<std::size_t()>& f) {
-  Result r;
-  f(), r.voxels = f();
-  std::vector<double> ms, cpu;
-  for (int i = 0; i < repeat; ++i) {
+// Median wall and calling-thread CPU time of `repeat` calls of each library, after two warm-up
+// calls each; `f` returns the voxel count. The CPU time is the one-core cost. By default each
+// library's calls run back to back (warm caches and heap, as in a benchmark loop); with
+// `interleave` every round calls each library once in turn, so that a change of machine load
+// affects all alike, and each call starts from caches and a heap the others have used.
+using Timed = std::vector<std::pair<std::string, std::function<std::size_t()>>>;
+void time_libraries(int repeat, bool interleave, const Timed& timed,
+                    std::map<std::string, Result>& results) {
+  std::vector<std::vector<double>> ms(timed.size()), cpu(timed.size());
+  auto call = [&](std::size_t k) {
     const double c0 = thread_cpu_ms();
     const auto t0 = std::chrono::steady_clock::now();
-    r.voxels = f();
-    ms.push_back(
+    results[timed[k].first].voxels = timed[k].second();
+    ms[k].push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    cpu.push_back(thread_cpu_ms() - c0);
+    cpu[k].push_back(thread_cpu_ms() - c0);
+  };
+  if (interleave) {
+    for (const auto& [name, f] : timed) f(), f();
+    for (int i = 0; i < repeat; ++i)
+      for (std::size_t k = 0; k < timed.size(); ++k) call(k);
+  } else {
+    for (std::size_t k = 0; k < timed.size(); ++k) {
+      timed[k].second(), timed[k].second();
+      for (int i = 0; i < repeat; ++i) call(k);
+    }
   }
-  r.median_ms = median(ms);
-  r.median_cpu_ms = median(cpu);
-  return r;
+  for (std::size_t k = 0; k < timed.size(); ++k) {
+    Result& r = results[timed[k].first];
+    r.median_ms = median(ms[k]);
+    r.median_cpu_ms = median(cpu[k]);
+  }
 }
 
 lidardet::PointCloud load_frame(const Options& o) {
@@ -161,45 +177,45 @@ void run(const Options& o) {
   const std::vector<lidardet::PointCloudView> batch = {cloud.view()};
   std::map<std::string, Result> results;
 
+  Timed timed;
+
   // A real-time pipeline keeps its buffers between frames; so does this timing.
   lidardet::Voxels voxels;
   lidardet::VoxelWorkspace workspace;
   workspace.use_avx2 = !o.no_avx2;
   std::vector<float> means;
   // Voxels (with every point's voxel and the per-voxel point lists) and their means in one call.
-  results["lidardet_cpu"] = time_median(o.repeat, [&] {
+  timed.emplace_back("lidardet_cpu", [&] {
     lidardet::voxelize_into(voxels, workspace, batch, cfg, o.threads, lidardet::UniqueMethod::kHash,
                             &means);
     return means.size() / 3;
   });
 
 #ifdef LIDARDET_HAVE_PCL
-  {
-    pcl::PointCloud<pcl::PointXYZ>::Ptr in(new pcl::PointCloud<pcl::PointXYZ>);
-    in->resize(cloud.size());
-    for (std::size_t i = 0; i < cloud.size(); ++i)
-      (*in)[i] = pcl::PointXYZ(cloud(i, 0), cloud(i, 1), cloud(i, 2));
-    pcl::PointCloud<pcl::PointXYZ> out;
-    results["pcl_voxelgrid"] = time_median(o.repeat, [&] {
-      pcl::VoxelGrid<pcl::PointXYZ> grid;
-      grid.setInputCloud(in);
-      grid.setLeafSize(float(size[0]), float(size[1]), float(size[2]));
-      grid.filter(out);
-      return std::size_t(out.size());
-    });
-  }
+  pcl::PointCloud<pcl::PointXYZ>::Ptr pcl_in(new pcl::PointCloud<pcl::PointXYZ>);
+  pcl_in->resize(cloud.size());
+  for (std::size_t i = 0; i < cloud.size(); ++i)
+    (*pcl_in)[i] = pcl::PointXYZ(cloud(i, 0), cloud(i, 1), cloud(i, 2));
+  pcl::PointCloud<pcl::PointXYZ> pcl_out;
+  timed.emplace_back("pcl_voxelgrid", [&] {
+    pcl::VoxelGrid<pcl::PointXYZ> grid;
+    grid.setInputCloud(pcl_in);
+    grid.setLeafSize(float(size[0]), float(size[1]), float(size[2]));
+    grid.filter(pcl_out);
+    return std::size_t(pcl_out.size());
+  });
 #else
   results["pcl_voxelgrid"].note = "PCL not found at build time";
 #endif
 
 #ifdef LIDARDET_HAVE_OPEN3D
+  open3d::geometry::PointCloud o3d_in;
   if (size[0] == size[1] && size[1] == size[2]) {
-    open3d::geometry::PointCloud in;
-    in.points_.resize(cloud.size());
+    o3d_in.points_.resize(cloud.size());
     for (std::size_t i = 0; i < cloud.size(); ++i)
-      in.points_[i] = Eigen::Vector3d(cloud(i, 0), cloud(i, 1), cloud(i, 2));
-    results["open3d_voxel_down_sample"] =
-        time_median(o.repeat, [&] { return in.VoxelDownSample(size[0])->points_.size(); });
+      o3d_in.points_[i] = Eigen::Vector3d(cloud(i, 0), cloud(i, 1), cloud(i, 2));
+    timed.emplace_back("open3d_voxel_down_sample",
+                       [&] { return o3d_in.VoxelDownSample(size[0])->points_.size(); });
   } else {
     results["open3d_voxel_down_sample"].note = "Open3D takes one voxel size (cubic voxels only)";
   }
@@ -208,12 +224,13 @@ void run(const Options& o) {
 #endif
 
 #ifdef LIDARDET_HAVE_CUDA
+  std::unique_ptr<lidardet::cuda::CudaVoxelizer> gpu;
   if (lidardet::cuda::device_available()) {
-    lidardet::cuda::CudaVoxelizer gpu(cfg);
-    gpu.upload(batch);  // points stay on the device: the timing is the device voxelization
-    results["lidardet_cuda"] = time_median(o.repeat, [&] {
-      gpu.run(false);
-      return gpu.num_voxels();
+    gpu = std::make_unique<lidardet::cuda::CudaVoxelizer>(cfg);
+    gpu->upload(batch);  // points stay on the device: the timing is the device voxelization
+    timed.emplace_back("lidardet_cuda", [&] {
+      gpu->run(false);
+      return gpu->num_voxels();
     });
   } else {
     results["lidardet_cuda"].note = lidardet::cuda::device_description();
@@ -221,12 +238,15 @@ void run(const Options& o) {
 #else
   results["lidardet_cuda"].note = "built without the CUDA backend";
 #endif
+  time_libraries(o.repeat, o.interleave, timed, results);
 
   const bool avx2 = workspace.use_avx2 && lidardet::cpu_has_avx2();
   std::printf(
-      "points %zu, voxel size %g %g %g, %d repeats, %d CPU thread(s), lidardet %s code, %s; "
+      "points %zu, voxel size %g %g %g, %d repeats (%s), %d CPU thread(s), lidardet %s code, %s; "
       "ratios are to lidardet_cpu\n",
-      cloud.size(), size[0], size[1], size[2], o.repeat, o.threads, avx2 ? "AVX2" : "baseline",
+      cloud.size(), size[0], size[1], size[2], o.repeat,
+      o.interleave ? "libraries in turn" : "each library's back to back", o.threads,
+      avx2 ? "AVX2" : "baseline",
       o.keep_origin ? "frame as read" : "frame moved so that all libraries share one grid");
   const double base = results["lidardet_cpu"].median_ms.value_or(0);
   const double base_cpu = results["lidardet_cpu"].median_cpu_ms;
@@ -239,6 +259,7 @@ void run(const Options& o) {
   j["threads"] = o.threads;
   j["aligned_to_grid"] = !o.keep_origin;
   j["lidardet_avx2"] = avx2;
+  j["interleaved"] = o.interleave;
   for (const char* name :
        {"lidardet_cpu", "pcl_voxelgrid", "open3d_voxel_down_sample", "lidardet_cuda"}) {
     const Result& r = results[name];
@@ -270,6 +291,9 @@ void setup(CLI::App& sub) {
   sub.add_option("--write-frame", o->write_frame, "Also write the frame used as a .bin file");
   sub.add_option("--voxel-size", o->voxel_size, "X,Y,Z metres (default 0.2,0.2,0.2)");
   sub.add_option("--repeat", o->repeat, "Timed runs per library (default 20)");
+  sub.add_flag("--interleave", o->interleave,
+               "Call the libraries in turn, once per round, instead of each one's runs back to "
+               "back");
   sub.add_option("--threads", o->threads, "CPU threads of lidardet's voxelizer (default 1)");
   sub.add_option("--json", o->json, "Write the medians as JSON");
   sub.add_flag("--keep-origin", o->keep_origin,

@@ -206,7 +206,10 @@ LIDARDET_ALWAYS_INLINE inline void runs_in_point_order(Voxels& out, VoxelWorkspa
   const std::uint32_t* run_voxel = ws.run_voxel.data();
   std::int32_t* point_voxel = out.point_voxel.data();
   double* sums = ws.voxel_sums.data();
-  std::size_t b = 0, sample_start = 0;
+  // The sample of the current run: its first point index, its end, its rows and channel count.
+  std::size_t b = 0, sample_start = 0, sample_end = clouds.empty() ? 0 : clouds[0].size;
+  const float* data = clouds.empty() ? nullptr : clouds[0].data;
+  std::size_t nc = clouds.empty() ? 0 : clouds[0].num_channels();
   alignas(32) static constexpr double kZeros[4] = {0, 0, 0, 0};
   constexpr std::uint32_t kAhead = 16;
   for (std::uint32_t idx = 0; idx < nr; ++idx) {
@@ -217,9 +220,11 @@ LIDARDET_ALWAYS_INLINE inline void runs_in_point_order(Voxels& out, VoxelWorkspa
     if constexpr (kSums) {
       if (idx + kAhead < nr)
         __builtin_prefetch(sums + 4 * std::size_t(run_voxel[idx + kAhead] & 0x7fffffffu), 1);
-      while (run[idx].point >= sample_start + clouds[b].size) sample_start += clouds[b++].size;
-      const std::size_t nc = clouds[b].num_channels();
-      const float* p = clouds[b].data + (run[idx].point - sample_start) * nc;
+      while (run[idx].point >= sample_end) {  // only at sample boundaries
+        sample_start = sample_end, ++b;
+        sample_end += clouds[b].size, data = clouds[b].data, nc = clouds[b].num_channels();
+      }
+      const float* p = data + (run[idx].point - sample_start) * nc;
       double* sv = sums + 4 * std::size_t(v);
       // A voxel's first run starts from +0.0, a later one from the stored sums. The address is
       // selected by arithmetic, not a branch (first runs come at random) and not by masking the

@@ -34,19 +34,8 @@ struct Traced {
   std::map<std::string, nn::Tensor> stages;
 };
 
-nn::Tensor host_copy(const nn::Tensor& t) {
-  nn::Tensor c = nn::Tensor::empty(t.shape(), t.dtype());
-  const std::vector<float> v = t.to_vector();
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (t.dtype() == nn::DType::I32)
-      c.i32()[i] = int32_t(v[i]);
-    else
-      c.f32()[i] = v[i];
-  return c;
-}
-
 StageRecorder into(std::map<std::string, nn::Tensor>& m) {
-  return [&m](const std::string& name, const nn::Tensor& t) { m[name] = host_copy(t); };
+  return [&m](const std::string& name, const nn::Tensor& t) { m[name] = host_of(t).tensor(); };
 }
 
 double angle_diff(double a, double b) {

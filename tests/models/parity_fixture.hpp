@@ -31,13 +31,9 @@ struct Host {
   }
 };
 
+// Any host tensor, strided views included; host_of(t).tensor() is a contiguous host copy.
 inline Host host_of(const nn::Tensor& t) {
-  Host h{t.shape(), {}, t.dtype() == nn::DType::I32};
-  if (t.dtype() == nn::DType::F32)
-    h.v = t.to_vector();
-  else
-    for (int64_t i = 0; i < t.numel(); ++i) h.v.push_back(float(t.i32()[i]));
-  return h;
+  return Host{t.shape(), t.to_vector(), t.dtype() == nn::DType::I32};
 }
 
 inline std::string fixture_path(const std::string& model, const std::string& what) {

@@ -28,16 +28,10 @@ struct Traced {
   std::map<std::string, nn::Tensor> stages;  // host copies, as the recorder received them
 };
 
+// A contiguous host copy of what the recorder received, which must be a host tensor.
 nn::Tensor host_copy(const nn::Tensor& t) {
   EXPECT_EQ(t.device(), nn::Device::Host) << "the recorder must receive host tensors";
-  nn::Tensor c = nn::Tensor::empty(t.shape(), t.dtype());
-  const std::vector<float> v = t.to_vector();  // also reads strided views
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (t.dtype() == nn::DType::I32)
-      c.i32()[i] = int32_t(v[i]);
-    else
-      c.f32()[i] = v[i];
-  return c;
+  return host_of(t).tensor();
 }
 
 Traced traced(Detector& det, const PointCloud& cloud) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/expect_same_voxels.hpp"
 #include "common/test_paths.hpp"
 #include "core/atomic_file.hpp"
 #include "core/device.hpp"
@@ -39,13 +40,7 @@ void expect_same(std::span<const PointCloudView> batch, const VoxelizerConfig& c
     gpu.upload(batch);
     gpu.run();
     const Voxels g = gpu.voxels();
-    EXPECT_EQ(g.keys, cpu.keys);
-    EXPECT_EQ(g.coords, cpu.coords);
-    EXPECT_EQ(g.kept_points, cpu.kept_points);
-    EXPECT_EQ(g.point_voxel, cpu.point_voxel);
-    EXPECT_EQ(g.voxel_offsets, cpu.voxel_offsets);
-    EXPECT_EQ(g.voxel_points, cpu.voxel_points);
-    EXPECT_EQ(g.sample_offsets, cpu.sample_offsets);
+    lidardet::test::expect_same_voxels(g, cpu);
     EXPECT_EQ(gpu.means(), voxel_means(batch, cpu));
     const PointFeatures f = gpu.features();
     EXPECT_EQ(f.names, cpu_f.names);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "common/expect_same_voxels.hpp"
 #include "voxel/bench_frames.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 #include "voxel/point_features.hpp"
@@ -49,20 +50,12 @@ void expect_same_as_sort_path(std::span<const PointCloudView> batch, const Voxel
     std::vector<float> fused;
     for (int frame = 0; frame < 2; ++frame)  // the second frame reuses the sized buffers
       voxelize_into(fast, ws, batch, cfg, 1, UniqueMethod::kHash, &fused);
-    EXPECT_EQ(fast.keys, ref.keys);
-    EXPECT_EQ(fast.coords, ref.coords);
-    EXPECT_EQ(fast.kept_points, ref.kept_points);
-    EXPECT_EQ(fast.point_voxel, ref.point_voxel);
-    EXPECT_EQ(fast.voxel_offsets, ref.voxel_offsets);
-    EXPECT_EQ(fast.voxel_points, ref.voxel_points);
-    EXPECT_EQ(fast.sample_offsets, ref.sample_offsets);
+    lidardet::test::expect_same_voxels(fast, ref);
     // Exact float equality: the same double sums in the same order, rounded once.
     EXPECT_EQ(bits_of(fused), ref_means);
     Voxels plain;  // without means: the same voxels
     voxelize_into(plain, ws, batch, cfg, 1, UniqueMethod::kHash);
-    EXPECT_EQ(plain.keys, ref.keys);
-    EXPECT_EQ(plain.point_voxel, ref.point_voxel);
-    EXPECT_EQ(plain.voxel_points, ref.voxel_points);
+    lidardet::test::expect_same_voxels(plain, ref);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <random>
 #include <tuple>
 
+#include "common/expect_same_voxels.hpp"
 #include "core/error.hpp"
 #include "voxel/dynamic_voxelizer.hpp"
 #include "voxel/point_features.hpp"
@@ -125,12 +126,7 @@ TEST(DynamicVoxelizer, RandomCloudMatchesMapReference) {
   for (int threads : {2, 3, 8})
     for (auto method : {UniqueMethod::kSort, UniqueMethod::kHash}) {
       const Voxels w = voxelize(c, cfg, threads, method);
-      EXPECT_EQ(w.coords, v.coords);
-      EXPECT_EQ(w.keys, v.keys);
-      EXPECT_EQ(w.kept_points, v.kept_points);
-      EXPECT_EQ(w.point_voxel, v.point_voxel);
-      EXPECT_EQ(w.voxel_offsets, v.voxel_offsets);
-      EXPECT_EQ(w.voxel_points, v.voxel_points);
+      lidardet::test::expect_same_voxels(w, v);
     }
 }
 
@@ -154,11 +150,6 @@ TEST(DynamicVoxelizer, ReusedWorkspaceGivesFreshResults) {
       const std::vector<PointCloudView> batch = {c.view()};
       voxelize_into(out, ws, batch, cfg, 2, method);
       const Voxels fresh = voxelize(batch, cfg, 1);
-      EXPECT_EQ(out.keys, fresh.keys);
-      EXPECT_EQ(out.coords, fresh.coords);
-      EXPECT_EQ(out.point_voxel, fresh.point_voxel);
-      EXPECT_EQ(out.voxel_offsets, fresh.voxel_offsets);
-      EXPECT_EQ(out.voxel_points, fresh.voxel_points);
-      EXPECT_EQ(out.sample_offsets, fresh.sample_offsets);
+      lidardet::test::expect_same_voxels(out, fresh);
     }
 }

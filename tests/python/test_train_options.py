@@ -166,3 +166,26 @@ def test_height_stats_names_a_short_line(tmp_path):
     (tmp_path / '000000.txt').write_text('Car 0 0 0\n')
     with pytest.raises(ValueError, match=r'000000.txt:1: expected at least 15 fields'):
         train.height_stats(str(tmp_path), str(tmp_path), ['000000'])
+
+
+def test_threads_flag_reaches_openblas_before_torch_loads(monkeypatch):
+    """--threads must pin the system OpenBLAS pool through the environment (torch.set_num_threads does not
+    reach it, and its idle threads spin on every core); an explicit environment setting wins."""
+    for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'):
+        monkeypatch.delenv(var, raising=False)
+    train._pin_blas_threads(['--config', 'c.yaml', '--threads', '3'])
+    assert os.environ['OPENBLAS_NUM_THREADS'] == '3' and os.environ['OMP_NUM_THREADS'] == '3'
+    monkeypatch.setenv('OPENBLAS_NUM_THREADS', '2')
+    train._pin_blas_threads(['--threads=5'])
+    assert os.environ['OPENBLAS_NUM_THREADS'] == '2'
+
+
+def test_train_process_runs_on_the_threads_it_was_given():
+    """Importing train.py with '--threads 1' leaves the process on its one thread after a matrix product (without
+    the pinning, OpenBLAS starts one worker per core: 2 threads on a 2-core machine). Checked in /proc."""
+    script = ('import sys; sys.argv = ["train.py", "--threads", "1"]; '
+              'sys.path.insert(0, %r); import train, torch; torch.randn(256, 256) @ torch.randn(256, 256); '
+              'print(open("/proc/self/status").read().split("Threads:")[1].split()[0])' % os.path.join(ROOT, 'tools'))
+    env = {k: v for k, v in os.environ.items() if k not in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS')}
+    out = subprocess.run([sys.executable, '-c', script], env=env, capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip().splitlines()[-1]) == 1

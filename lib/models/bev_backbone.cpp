@@ -29,39 +29,30 @@ BaseBevBackbone::BaseBevBackbone(nn::WeightLoader& wl, const ModelConfig& cfg, i
   int64_t cin = in;
   for (std::size_t i = 0; i < nums.size(); ++i) {
     const std::string p = "backbone_2d.blocks." + std::to_string(i) + ".";
-    std::vector<Conv> blk;
+    std::vector<BevConv> blk;
     std::vector<ResUnit> res;
     for (int j = 0; residual_ && j <= nums[i]; ++j) {
       const std::string q = p + std::to_string(j) + ".";
       const int64_t ci = j == 0 ? cin : filters[i];
+      const int stride = j == 0 ? strides[i] : 1;
       ResUnit u;
-      u.conv1.out = u.conv2.out = filters[i];
-      u.conv1.stride = j == 0 ? strides[i] : 1;
-      std::tie(u.conv1.w, u.conv1.b) =
-          wl.take_folded(q + "conv1.weight", {filters[i], ci, 3, 3}, "", q + "bn1.", eps);
-      std::tie(u.conv2.w, u.conv2.b) =
-          wl.take_folded(q + "conv2.weight", {filters[i], filters[i], 3, 3}, "", q + "bn2.", eps);
+      u.conv1 = BevConv::load(wl, q + "conv1.weight", q + "bn1.", ci, filters[i], 3, stride, eps);
+      u.conv2 =
+          BevConv::load(wl, q + "conv2.weight", q + "bn2.", filters[i], filters[i], 3, 1, eps);
       if (j == 0) {
         u.has_down = true;
-        u.down.out = filters[i];
-        u.down.stride = strides[i];
-        std::tie(u.down.w, u.down.b) =
-            wl.take_folded(q + "downsample_layer.0.weight", {filters[i], ci, 1, 1}, "",
-                           q + "downsample_layer.1.", eps);
+        u.down = BevConv::load(wl, q + "downsample_layer.0.weight", q + "downsample_layer.1.", ci,
+                               filters[i], 1, stride, eps);
       }
       res.push_back(u);
     }
     res_blocks_.push_back(res);
     // Sequential: ZeroPad2d, Conv2d, BN, ReLU, then (Conv2d, BN, ReLU) x LAYER_NUMS.
     for (int j = 0; !residual_ && j <= nums[i]; ++j) {
-      const int idx = j == 0 ? 1 : 1 + 3 * j;
-      const int64_t ci = j == 0 ? cin : filters[i];
-      Conv c;
-      c.out = filters[i];
-      c.stride = j == 0 ? strides[i] : 1;
-      std::tie(c.w, c.b) = wl.take_folded(p + std::to_string(idx) + ".weight", {c.out, ci, 3, 3},
-                                          "", p + std::to_string(idx + 1) + ".", eps);
-      blk.push_back(c);
+      const std::string idx = std::to_string(j == 0 ? 1 : 1 + 3 * j);
+      const std::string bn = std::to_string(j == 0 ? 2 : 2 + 3 * j);
+      blk.push_back(BevConv::load(wl, p + idx + ".weight", p + bn + ".", j == 0 ? cin : filters[i],
+                                  filters[i], 3, j == 0 ? strides[i] : 1, eps));
     }
     blocks_.push_back(blk);
     deblocks_.push_back(BevDeblock::load(wl, "backbone_2d.deblocks." + std::to_string(i) + ".",
@@ -77,27 +68,13 @@ nn::Tensor BaseBevBackbone::forward(nn::Backend& be, const nn::Tensor& input,
   nn::Tensor x = input;
   std::vector<nn::Tensor> ups;
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
-    for (const Conv& c : blocks_[i]) {
-      const int64_t H = (x.dim(2) + 2 - 3) / c.stride + 1, W = (x.dim(3) + 2 - 3) / c.stride + 1;
-      nn::Tensor y = be.alloc({1, c.out, H, W});
-      be.conv2d(x, c.w, c.b, c.stride, 1, y, nn::Act::ReLU);
-      x = y;
-    }
+    for (const BevConv& c : blocks_[i]) x = c.forward(be, x, nn::Act::ReLU);
     for (const ResUnit& u : res_blocks_[i]) {
-      const int64_t H = (x.dim(2) + 2 - 3) / u.conv1.stride + 1;
-      const int64_t W = (x.dim(3) + 2 - 3) / u.conv1.stride + 1;
-      nn::Tensor identity = x;
-      if (u.has_down) {
-        identity = be.alloc({1, u.down.out, H, W});
-        be.conv2d(x, u.down.w, u.down.b, u.down.stride, 0, identity);
-      }
-      nn::Tensor a = be.alloc({1, u.conv1.out, H, W});
-      be.conv2d(x, u.conv1.w, u.conv1.b, u.conv1.stride, 1, a, nn::Act::ReLU);
-      nn::Tensor b = be.alloc({1, u.conv2.out, H, W});
-      be.conv2d(a, u.conv2.w, u.conv2.b, 1, 1, b);
-      be.binary(nn::BinOp::Add, b, identity, b);
-      be.activation(nn::Act::ReLU, b, b);
-      x = b;
+      const nn::Tensor identity = u.has_down ? u.down.forward(be, x) : x;
+      nn::Tensor y = u.conv2.forward(be, u.conv1.forward(be, x, nn::Act::ReLU));
+      be.binary(nn::BinOp::Add, y, identity, y);
+      be.activation(nn::Act::ReLU, y, y);
+      x = y;
     }
     if (rec) rec("backbone_2d.blocks." + std::to_string(i), x);
     ups.push_back(deblocks_[i].forward(be, x));

@@ -4,6 +4,7 @@
 #pragma once
 #include <vector>
 
+#include "models/bev_conv.hpp"
 #include "models/bev_deblock.hpp"
 #include "models/model_config.hpp"
 #include "models/sparse_voxels.hpp"
@@ -19,19 +20,14 @@ class BaseBevBackbone {
   int64_t out_channels() const { return out_channels_; }
 
  private:
-  struct Conv {
-    nn::Tensor w, b;
-    int stride = 1;
-    int64_t out = 0;
-  };
   // BaseBEVResBackbone: relu(bn2(conv2(relu(bn1(conv1(x))))) + identity), identity through a
   // 1x1 conv + BN on the first unit of each level.
   struct ResUnit {
-    Conv conv1, conv2, down;
+    BevConv conv1, conv2, down;
     bool has_down = false;
   };
   bool residual_ = false;
-  std::vector<std::vector<Conv>> blocks_;
+  std::vector<std::vector<BevConv>> blocks_;
   std::vector<std::vector<ResUnit>> res_blocks_;
   std::vector<BevDeblock> deblocks_;
   int64_t out_channels_ = 0;

@@ -31,15 +31,11 @@ FlatFormerBev::FlatFormerBev(nn::WeightLoader& wl, const ModelConfig& cfg, int64
   const float eps = eps_of(k + "BN_EPS");
   int64_t cin = in;
   for (std::size_t s = 0; s < outs.size(); ++s) {
-    std::vector<Conv> units;
+    std::vector<BevConv> units;
     for (int u = 0; u <= nums[s]; ++u) {
       const std::string p = "backbone.blocks." + std::to_string(s) + "." + std::to_string(u) + ".";
-      Conv c;
-      c.out = outs[s];
-      c.stride = u == 0 ? strides[s] : 1;
-      std::tie(c.w, c.b) =
-          wl.take_folded(p + "0.weight", {c.out, u == 0 ? cin : c.out, 3, 3}, "", p + "1.", eps);
-      units.push_back(c);
+      units.push_back(BevConv::load(wl, p + "0.weight", p + "1.", u == 0 ? cin : outs[s], outs[s],
+                                    3, u == 0 ? strides[s] : 1, eps));
     }
     blocks_.push_back(units);
     cin = outs[s];
@@ -68,10 +64,8 @@ nn::Tensor FlatFormerBev::forward(nn::Backend& be, const nn::Tensor& input,
   nn::Tensor x = input;
   std::vector<nn::Tensor> ups;
   for (std::size_t s = 0; s < blocks_.size(); ++s) {
-    for (const Conv& c : blocks_[s]) {
-      const int64_t H = (x.dim(2) - 1) / c.stride + 1, W = (x.dim(3) - 1) / c.stride + 1;
-      nn::Tensor y = be.alloc({1, c.out, H, W});
-      be.conv2d(x, c.w, c.b, c.stride, 1, y, nn::Act::ReLU);
+    for (const BevConv& c : blocks_[s]) {
+      nn::Tensor y = c.forward(be, x, nn::Act::ReLU);
       if (residual_ && y.shape() == x.shape()) be.binary(nn::BinOp::Add, y, x, y);
       x = y;
     }

@@ -5,6 +5,7 @@
 #pragma once
 #include <vector>
 
+#include "models/bev_conv.hpp"
 #include "models/bev_deblock.hpp"
 #include "models/model_config.hpp"
 #include "models/sparse_voxels.hpp"
@@ -20,13 +21,8 @@ class FlatFormerBev {
   int64_t out_channels() const { return out_channels_; }
 
  private:
-  struct Conv {
-    nn::Tensor w, b;
-    int stride = 1;
-    int64_t out = 0;
-  };
   bool residual_ = true;
-  std::vector<std::vector<Conv>> blocks_;
+  std::vector<std::vector<BevConv>> blocks_;
   std::vector<BevDeblock> deblocks_;
   int64_t out_channels_ = 0;
 };

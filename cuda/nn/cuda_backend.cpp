@@ -87,16 +87,25 @@ CudaBackend::~CudaBackend() {
   if (error_flag_) cudaFree(error_flag_);
 }
 
-void CudaBackend::synchronize() { check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize"); }
+void CudaBackend::synchronize() {
+  check(cudaStreamSynchronize(stream_), "cudaStreamSynchronize");
+  raise_index_errors();
+}
 
-void CudaBackend::check_error_flag(const char* op) {
-  int32_t flag = 0;
-  check(cudaMemcpyAsync(&flag, error_flag_, sizeof(flag), cudaMemcpyDeviceToHost, stream_), op);
-  check(cudaStreamSynchronize(stream_), op);
-  if (flag) {
-    check(cudaMemset(error_flag_, 0, sizeof(int32_t)), op);
-    throw Error(std::string("nn::cuda::") + op + ": an index is outside its range");
-  }
+void CudaBackend::raise_index_errors() {
+  // The stream is idle here: reading the word costs one small copy, not a pipeline drain.
+  int32_t code = 0;
+  check(cudaMemcpy(&code, error_flag_, sizeof(code), cudaMemcpyDeviceToHost), "cudaMemcpy");
+  if (code == k::kIndexOk) return;
+  check(cudaMemset(error_flag_, 0, sizeof(int32_t)), "cudaMemset");
+  const char* op =
+      code == k::kGatherRowsIndex   ? "gather_rows: an index is outside the source rows"
+      : code == k::kSparseConvIndex ? "sparse_conv: a rulebook input index is outside the features"
+      : code == k::kSparseToDenseCoords ? "sparse_to_dense: a coordinate is outside the output map"
+      : code == k::kScatterReduceIndex  ? "scatter_reduce: an index is outside the output rows"
+                                        : "an operation recorded an unknown error code";
+  throw Error(std::string("nn::cuda::") + op +
+              " (checked on the device, reported at the next synchronisation)");
 }
 
 namespace {
@@ -377,8 +386,8 @@ void CudaBackend::gather_rows(const Tensor& src, const Tensor& index, const Tens
   expect_dtype("gather_rows", "index", index, DType::I32);
   expect_device("gather_rows", "index", index);
   k::gather_rows(S.p, S.stride, static_cast<const int32_t*>(index.data_ptr()), O.p, O.stride,
-                 O.rows, O.cols, static_cast<int32_t>(S.rows), error_flag_, stream_);
-  check_error_flag("gather_rows");
+                 O.rows, O.cols, static_cast<int32_t>(S.rows), error_flag_, k::kGatherRowsIndex,
+                 stream_);
 }
 
 void CudaBackend::scatter_reduce(const Tensor& src, const Tensor& index, Reduce op,
@@ -392,11 +401,9 @@ void CudaBackend::scatter_reduce(const Tensor& src, const Tensor& index, Reduce 
   // Sort scratch from the arena too: no cudaMalloc per frame.
   const int64_t words = int64_t((k::segments_scratch_bytes(S.rows) + 3) / 4);
   Tensor scratch = arena_.alloc({words}, DType::I32);
-  if (!k::build_segments(static_cast<const int32_t*>(index.data_ptr()), S.rows, O.rows,
-                         static_cast<int32_t*>(perm.data_ptr()),
-                         static_cast<int32_t*>(seg.data_ptr()), scratch.data_ptr(), stream_))
-    throw Error("nn::cuda::scatter_reduce: an index is outside [0, " + std::to_string(O.rows) +
-                ")");
+  k::build_segments(static_cast<const int32_t*>(index.data_ptr()), S.rows, O.rows,
+                    static_cast<int32_t*>(perm.data_ptr()), static_cast<int32_t*>(seg.data_ptr()),
+                    scratch.data_ptr(), error_flag_, stream_);
   k::segment_reduce(S.p, S.stride, static_cast<const int32_t*>(perm.data_ptr()),
                     static_cast<const int32_t*>(seg.data_ptr()), O.p, O.stride, O.rows, O.cols,
                     static_cast<int>(op), stream_);
@@ -424,7 +431,7 @@ void CudaBackend::sparse_conv(const Tensor& features, const Rulebook& rb, const 
     const int64_t p0 = rb.offsets[kk], np = rb.offsets[kk + 1] - p0;
     if (np == 0) continue;
     k::gather_rows(F.p, F.stride, in_idx + p0, dptr(gathered), Ci, np, Ci,
-                   static_cast<int32_t>(F.rows), error_flag_, stream_);
+                   static_cast<int32_t>(F.rows), error_flag_, k::kSparseConvIndex, stream_);
     gemm_nt(np, Co, Ci, dptr(gathered), Ci, fptr(weight) + kk * Ci, K * Ci, dptr(product), Co, 0.f);
     k::scatter_add_rows(dptr(product), Co, out_idx + p0, O.p, O.stride, np, stream_);
   }
@@ -444,7 +451,6 @@ void CudaBackend::sparse_to_dense(const Tensor& features, const Tensor& coords, 
   k::sparse_to_dense(F.p, F.stride, static_cast<const int32_t*>(coords.data_ptr()), F.rows, C,
                      out.dim(0), CZ / C, out.dim(2), out.dim(3),
                      static_cast<float*>(out.data_ptr()), error_flag_, stream_);
-  check_error_flag("sparse_to_dense");
 }
 
 void CudaBackend::group_attention(const Tensor& q, const Tensor& kt, const Tensor& v, int heads,

@@ -62,7 +62,9 @@ class CudaBackend final : public lidardet::nn::Backend {
             int heads, int64_t group, const Tensor& out) override;
 
  private:
-  void check_error_flag(const char* op);
+  // Throws (and clears the word) when a kernel recorded an out-of-range index since the last
+  // check; called by synchronize() and so by to_host(), never per operation.
+  void raise_index_errors();
   // The convolutions' im2col/col2im buffer: one device buffer reused by every call (stream
   // order keeps uses apart) and grown to the largest request, so that a frame's many BEV
   // convolutions do not each take a (large) slice of the arena.

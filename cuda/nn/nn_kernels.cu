@@ -178,14 +178,14 @@ __global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int
 }
 
 __global__ void k_gather_rows(const float* src, int64_t ss, const int32_t* index, float* out,
-                              int64_t so, int64_t rows, int64_t cols, int32_t num_src,
-                              int32_t* bad) {
+                              int64_t so, int64_t rows, int64_t cols, int32_t num_src, int32_t* bad,
+                              int32_t code) {
   int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= rows * cols) return;
   int64_t r = i / cols, c = i % cols;
   int32_t j = index[r];
   if (j < 0 || j >= num_src) {
-    *bad = 1;
+    atomicCAS(bad, kIndexOk, code);
     return;
   }
   out[r * so + c] = src[j * ss + c];
@@ -226,7 +226,7 @@ __global__ void k_sparse_to_dense(const float* f, int64_t sf, const int32_t* cd,
   int64_t r = i / C, c = i % C;
   int64_t b = cd[4 * r], z = cd[4 * r + 1], y = cd[4 * r + 2], x = cd[4 * r + 3];
   if (b < 0 || b >= B || z < 0 || z >= Z || y < 0 || y >= Y || x < 0 || x >= X) {
-    *bad = 1;
+    atomicCAS(bad, kIndexOk, kSparseToDenseCoords);
     return;
   }
   out[((b * C * Z + c * Z + z) * Y + y) * X + x] = f[r * sf + c];
@@ -354,9 +354,13 @@ __global__ void k_wkv6(const float* r, int64_t sr, const float* k, int64_t sk, c
   }
 }
 
-__global__ void k_segment_starts(const int32_t* sorted_index, int64_t n, int64_t m, int32_t* seg) {
+__global__ void k_segment_starts(const int32_t* sorted_index, int64_t n, int64_t m, int32_t* seg,
+                                 int32_t* bad) {
   int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (j > m) return;
+  // The targets are sorted: only the smallest and the largest can be out of range.
+  if (j == 0 && n > 0 && (sorted_index[0] < 0 || sorted_index[n - 1] >= m))
+    atomicCAS(bad, kIndexOk, kScatterReduceIndex);
   // First position whose target is >= j (binary search in the sorted targets).
   int64_t lo = 0, hi = n;
   while (lo < hi) {
@@ -425,10 +429,11 @@ void group_norm(const float* x, float* y, int64_t B, int64_t C, int64_t S, int g
                                                                       eps);
 }
 void gather_rows(const float* src, int64_t ss, const int32_t* index, float* out, int64_t so,
-                 int64_t rows, int64_t cols, int32_t num_src, int32_t* bad, cudaStream_t s) {
+                 int64_t rows, int64_t cols, int32_t num_src, int32_t* bad, int32_t code,
+                 cudaStream_t s) {
   if (rows * cols == 0) return;
   k_gather_rows<<<blocks_for(rows * cols), kThreads, 0, s>>>(src, ss, index, out, so, rows, cols,
-                                                             num_src, bad);
+                                                             num_src, bad, code);
 }
 void segment_reduce(const float* src, int64_t ss, const int32_t* perm, const int32_t* seg,
                     float* out, int64_t so, int64_t rows_out, int64_t cols, int op,
@@ -533,8 +538,8 @@ std::size_t segments_scratch_bytes(int64_t n) {
   return 2 * align_up(std::size_t(n) * sizeof(int32_t)) + align_up(radix_temp_bytes(n));
 }
 
-bool build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg,
-                    void* scratch, cudaStream_t s) {
+void build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg,
+                    void* scratch, int32_t* bad, cudaStream_t s) {
   int32_t* keys = nullptr;
   if (n > 0) {
     // Radix sort over all 32 bits (signed keys order correctly), stable: rows of one target keep
@@ -547,14 +552,8 @@ bool build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, i
     k_iota<<<blocks_for(n), kThreads, 0, s>>>(iota, n);
     cub::DeviceRadixSort::SortPairs(temp, temp_bytes, index, keys, iota, perm, static_cast<int>(n),
                                     0, int(sizeof(int32_t) * 8), s);
-    int32_t lo = 0, hi = 0;
-    cudaMemcpyAsync(&lo, keys, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
-    cudaMemcpyAsync(&hi, keys + n - 1, sizeof(int32_t), cudaMemcpyDeviceToHost, s);
-    cudaStreamSynchronize(s);
-    if (lo < 0 || hi >= m) return false;
   }
-  k_segment_starts<<<blocks_for(m + 1), kThreads, 0, s>>>(keys, n, m, seg);
-  return true;
+  k_segment_starts<<<blocks_for(m + 1), kThreads, 0, s>>>(keys, n, m, seg, bad);
 }
 
 }  // namespace lidardet::cuda::nn

@@ -29,14 +29,27 @@ void layer_norm(const float* x, int64_t sx, float* y, int64_t sy, int64_t rows, 
                 const float* g, const float* b, float eps, cudaStream_t s);
 void group_norm(const float* x, float* y, int64_t B, int64_t C, int64_t S, int groups,
                 const float* g, const float* b, float eps, cudaStream_t s);
+// Device-side range checks do not stop the stream: a kernel that meets a bad index skips that
+// element and records which operation failed in one int32 word (the first failure wins; 0: none).
+// The backend reads the word when it synchronises anyway, not after every call.
+enum IndexCheck : int32_t {
+  kIndexOk = 0,
+  kGatherRowsIndex = 1,
+  kSparseConvIndex = 2,
+  kSparseToDenseCoords = 3,
+  kScatterReduceIndex = 4,
+};
+// `bad` receives `code` when an index is outside [0, num_src).
 void gather_rows(const float* src, int64_t ss, const int32_t* index, float* out, int64_t so,
-                 int64_t rows, int64_t cols, int32_t num_src, int32_t* bad, cudaStream_t s);
+                 int64_t rows, int64_t cols, int32_t num_src, int32_t* bad, int32_t code,
+                 cudaStream_t s);
 // Segmented reduction: perm lists source rows sorted (stably) by target; seg_start[m] ..
 // seg_start[m+1] is target m's run. op: 0 sum, 1 mean, 2 max.
 void segment_reduce(const float* src, int64_t ss, const int32_t* perm, const int32_t* seg_start,
                     float* out, int64_t so, int64_t rows_out, int64_t cols, int op, cudaStream_t s);
 void scatter_add_rows(const float* src, int64_t cols, const int32_t* index, float* out, int64_t so,
                       int64_t rows, cudaStream_t s);
+// `bad` receives kSparseToDenseCoords when a coordinate is outside [B, Z, Y, X].
 void sparse_to_dense(const float* f, int64_t sf, const int32_t* coords, int64_t n, int64_t C,
                      int64_t B, int64_t Z, int64_t Y, int64_t X, float* out, int32_t* bad,
                      cudaStream_t s);
@@ -61,9 +74,11 @@ void topk(const float* x, int64_t n, int64_t k, float* values, int32_t* indices,
 // Bytes of device scratch build_segments needs for n indices (sorted keys, an iota and CUB's
 // radix-sort temporary storage), so that the caller takes them from its arena.
 std::size_t segments_scratch_bytes(int64_t n);
-// Stable sort of row indices by target index: perm (n) and seg_start (m + 1). Returns false when
-// an index is outside [0, m). Makes no allocation: `scratch` holds segments_scratch_bytes(n).
-bool build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg_start,
-                    void* scratch, cudaStream_t s);
+// Stable sort of row indices by target index: perm (n) and seg_start (m + 1). An index outside
+// [0, m) sets `bad` to kScatterReduceIndex (the segments then stay inside [0, n], so nothing is
+// read out of bounds). No allocation and no synchronisation: `scratch` holds
+// segments_scratch_bytes(n).
+void build_segments(const int32_t* index, int64_t n, int64_t m, int32_t* perm, int32_t* seg_start,
+                    void* scratch, int32_t* bad, cudaStream_t s);
 
 }  // namespace lidardet::cuda::nn

@@ -65,6 +65,9 @@ class Backend {
   // Copies into an existing tensor of the same shape; either side may be host or device.
   virtual void copy(const Tensor& src, const Tensor& dst) = 0;
   virtual Tensor to_host(const Tensor& t) = 0;
+  // Waits for the queued work. A device backend checks index ranges (gather_rows, scatter_reduce,
+  // sparse_conv, sparse_to_dense) on the device and throws the first such error here or in
+  // to_host(), not in the call that met it; nothing is written out of bounds meanwhile.
   virtual void synchronize() {}
 
   // ---- dense ----

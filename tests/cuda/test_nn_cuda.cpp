@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include "core/device.hpp"
@@ -168,7 +169,52 @@ TEST_F(NnCuda, WarmFramesAllocateNoDeviceMemory) {
   EXPECT_EQ(gpu->arena().system_allocations(), warm);
   idx[3] = 5000;  // outside [0, 5000)
   Tensor bad = up(Tensor::from_vector({20000}, idx)), o = gpu->alloc({5000, 8});
-  EXPECT_THROW(gpu->scatter_reduce(src, bad, Reduce::Sum, o), lidardet::Error);
+  // Checked on the device without a per-call synchronisation: reported at the next one.
+  gpu->scatter_reduce(src, bad, Reduce::Sum, o);
+  EXPECT_THROW(gpu->synchronize(), lidardet::Error);
+}
+
+// Each index-checked op reports its own name at the next synchronisation (or to_host), the first
+// failure wins, and the check is cleared afterwards so that the backend keeps working.
+TEST_F(NnCuda, DeviceIndexErrorsSurfaceAtTheNextSynchronisation) {
+  auto message = [&](const std::function<void()>& launch) {
+    launch();
+    try {
+      gpu->synchronize();
+    } catch (const lidardet::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  Tensor src = up(rnd({10, 4}, 50)), out = gpu->alloc({3, 4});
+  Tensor bad_rows = up(Tensor::from_vector({3}, std::vector<int32_t>{0, 10, 2}));
+  Tensor bad_targets =
+      up(Tensor::from_vector({10}, std::vector<int32_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, -1}));
+  EXPECT_NE(message([&] { gpu->gather_rows(src, bad_rows, out); }).find("gather_rows"),
+            std::string::npos);
+  EXPECT_NE(message([&] {
+              gpu->scatter_reduce(src, bad_targets, Reduce::Max, out);
+            }).find("scatter_reduce"),
+            std::string::npos);
+  Tensor coords = up(Tensor::from_vector({2, 4}, std::vector<int32_t>{0, 0, 1, 1, 0, 0, 2, 5}));
+  Tensor map = gpu->alloc({1, 4, 3, 5});
+  EXPECT_NE(message([&] {
+              gpu->sparse_to_dense(up(rnd({2, 4}, 51)), coords, map);
+            }).find("sparse_to_dense"),
+            std::string::npos);
+  // Two failures before one synchronisation: the first is reported.
+  const std::string first = message([&] {
+    gpu->gather_rows(src, bad_rows, out);
+    gpu->scatter_reduce(src, bad_targets, Reduce::Sum, out);
+  });
+  EXPECT_NE(first.find("gather_rows"), std::string::npos) << first;
+  // Cleared: valid work afterwards synchronises and matches the CPU.
+  Tensor good = Tensor::from_vector({3}, std::vector<int32_t>{9, 0, 4}), hsrc = rnd({10, 4}, 50);
+  Tensor want = Tensor::empty({3, 4});
+  cpu.gather_rows(hsrc, good, want);
+  gpu->gather_rows(src, up(good), out);
+  EXPECT_EQ(message([] {}), "no error");
+  EXPECT_EQ(max_err(gpu->to_host(out), want), 0.0);
 }
 
 TEST_F(NnCuda, SequenceOps) {

@@ -12,13 +12,9 @@
 #include "cli_util.hpp"
 #include "command.hpp"
 #include "core/atomic_file.hpp"
-#include "io/kitti_velodyne.hpp"
+#include "detector_input.hpp"
 #include "models/default_model.hpp"
 #include "models/detector.hpp"
-#include "models/npz.hpp"
-#ifdef LIDARDET_HAVE_ADAPTERS
-#include "adapters/point_file.hpp"
-#endif
 #ifdef LIDARDET_HAVE_CUDA
 #include "core/device.hpp"
 #endif
@@ -30,28 +26,6 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-// A point file, or an (N, 4|5) float .npy with columns x, y, z, intensity[, elongation] (the
-// Waymo-style configs need the fifth channel).
-PointCloud read_frame(const std::string& path) {
-  if (std::filesystem::path(path).extension() == ".npy") {
-    const nn::Tensor t = read_npy(path);
-    if (t.rank() != 2 || t.dim(1) < 4 || t.dim(1) > 5 || t.dtype() != nn::DType::F32)
-      throw Error(path + ": expected a float (N, 4) or (N, 5) array (x, y, z, intensity[, " +
-                  "elongation]), got " + nn::shape_string(t.shape()));
-    std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
-    ch.resize(t.dim(1));
-    PointCloud cloud(ch);
-    for (int64_t i = 0; i < t.dim(0); ++i)
-      cloud.push_back(std::span<const float>(t.f32() + i * t.dim(1), t.dim(1)));
-    return cloud;
-  }
-#ifdef LIDARDET_HAVE_ADAPTERS
-  return read_points(path);
-#else
-  return read_velodyne_bin(path);
-#endif
 }
 
 struct Opts {
@@ -68,7 +42,7 @@ void run(const Opts& o) {
   else if (o.backend != "cpu")
     throw Error("option --backend: '" + o.backend + "' (expected cpu or cuda)");
   Detector det(files.config, files.weights, dopt);
-  const PointCloud cloud = read_frame(o.input);
+  const PointCloud cloud = cli::read_detector_frame(o.input);
   for (int i = 0; i < o.warmup; ++i) det.detect(cloud);
   std::vector<std::string> order;
   std::map<std::string, std::vector<double>> ms;

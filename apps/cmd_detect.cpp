@@ -11,6 +11,7 @@
 #include "cli_util.hpp"
 #include "command.hpp"
 #include "core/atomic_file.hpp"
+#include "detector_input.hpp"
 #include "eval/kitti_eval.hpp"
 #include "eval/kitti_files.hpp"
 #include "eval/waymo_eval.hpp"
@@ -25,51 +26,10 @@
 #include "models/default_model.hpp"
 #include "models/detector.hpp"
 #include "models/model_config.hpp"
-#include "models/npz.hpp"
-#ifdef LIDARDET_HAVE_ADAPTERS
-#include "adapters/point_file.hpp"
-#endif
 
 namespace {
 using namespace lidardet;
 namespace fs = std::filesystem;
-
-bool point_file(const fs::path& p) {
-  std::string e = p.extension().string();
-  for (auto& c : e) c = char(std::tolower(c));
-  return e == ".bin" || e == ".pcd" || e == ".ply" || e == ".npy";
-}
-
-// An (N, C) float .npy with columns x, y, z, intensity[, elongation].
-PointCloud read_npy_cloud(const std::string& path) {
-  const nn::Tensor t = read_npy(path);
-  if (t.rank() != 2 || t.dim(1) < 4 || t.dim(1) > 5 || t.dtype() != nn::DType::F32)
-    throw Error(path +
-                ": expected a float (N, 4) or (N, 5) array (x, y, z, intensity[, "
-                "elongation]), got " +
-                nn::shape_string(t.shape()) +
-                (t.rank() == 2 && t.dim(1) == 6
-                     ? " (OpenPCDet's Waymo frames: pass their sequence folder, or --format "
-                       "openpcdet)"
-                     : ""));
-  std::vector<std::string> ch = {"x", "y", "z", "intensity", "elongation"};
-  ch.resize(t.dim(1));
-  PointCloud cloud(ch);
-  for (int64_t i = 0; i < t.dim(0); ++i)
-    cloud.push_back(std::span<const float>(t.f32() + i * t.dim(1), t.dim(1)));
-  return cloud;
-}
-
-PointCloud read_cloud(const std::string& path) {
-  if (fs::path(path).extension() == ".npy") return read_npy_cloud(path);
-#ifdef LIDARDET_HAVE_ADAPTERS
-  return read_points(path);
-#else
-  if (fs::path(path).extension() != ".bin")
-    throw Error(path + ": only .bin point files are supported in this build (no adapters)");
-  return read_velodyne_bin(path);
-#endif
-}
 
 struct FrameSource {
   std::string id;
@@ -238,13 +198,13 @@ void run(const Opts& o) {
   } else if (fs::is_directory(o.input)) {
     std::vector<fs::path> paths;
     for (const auto& e : fs::directory_iterator(o.input))
-      if (e.is_regular_file() && point_file(e.path())) paths.push_back(e.path());
+      if (e.is_regular_file() && cli::is_point_file(e.path())) paths.push_back(e.path());
     std::sort(paths.begin(), paths.end());
     if (paths.empty())
       throw Error("--input " + o.input + ": no .bin, .pcd, .ply or .npy files in this folder");
     for (const auto& p : paths) frames.push_back({p.stem().string(), p.string()});
   } else {
-    if (!point_file(o.input))
+    if (!cli::is_point_file(o.input))
       throw Error("--input " + o.input + ": expected a .bin, .pcd, .ply or .npy file or a folder");
     frames.push_back({fs::path(o.input).stem().string(), o.input});
   }
@@ -280,7 +240,7 @@ void run(const Opts& o) {
                                                 fr.image_height.value_or(375))
                              : fr.points);
     } else {
-      boxes = det.detect(read_cloud(f.path));
+      boxes = det.detect(cli::read_detector_frame(f.path));
       // A calib file beside the frame (<id>.txt in a calib/ sibling folder) gives camera labels.
       const fs::path c = fs::path(f.path).parent_path().parent_path() / "calib" / (f.id + ".txt");
       if (fs::exists(c)) calib = read_kitti_calib(c.string());

@@ -1,15 +1,19 @@
 // What the parity tests share: the fixtures of tools/fixtures (tests/fixtures/parity/<model>.*)
 // as host tensors, the reference frame as a PointCloud, and the relative-error measure.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "checkpoint/checkpoint.hpp"
 #include "common/test_paths.hpp"
+#include "core/box3d.hpp"
 #include "core/point_cloud.hpp"
 #include "nn/tensor.hpp"
 
@@ -67,6 +71,29 @@ inline double rel_error(const std::vector<float>& a, const std::vector<float>& b
     scale = std::max(scale, double(std::fabs(b[i])));
   }
   return scale > 0 ? diff / scale : diff;
+}
+
+// Our boxes against the reference's post.boxes (OpenPCDet-style x, y, z_centre, l, w, h, yaw in the
+// LiDAR frame), post.scores and post.labels (1-based into `names`), in order: geometry within
+// `tol` * (1 + |reference|), yaw on the circle, scores within `score_tol`.
+inline void expect_reference_boxes(const std::map<std::string, Host>& ref,
+                                   const std::vector<Box3D>& ours,
+                                   const std::vector<std::string>& names, double tol,
+                                   double score_tol) {
+  const Host& boxes = ref.at("post.boxes");
+  const Host& scores = ref.at("post.scores");
+  const Host& labels = ref.at("post.labels");
+  ASSERT_EQ(ours.size(), std::size_t(boxes.shape[0]));
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    SCOPED_TRACE(i);
+    const float* r = &boxes.v[i * 7];
+    const double got[6] = {ours[i].x, ours[i].y, ours[i].z, ours[i].l, ours[i].w, ours[i].h};
+    for (int k = 0; k < 6; ++k) EXPECT_NEAR(got[k], r[k], tol * (1 + std::fabs(r[k])));
+    EXPECT_NEAR(std::remainder(ours[i].yaw - r[6], 2 * std::numbers::pi), 0.0,
+                tol * (1 + std::fabs(r[6])));
+    EXPECT_NEAR(ours[i].score, scores.v[i], score_tol);
+    EXPECT_EQ(ours[i].label, names.at(int(labels.v[i]) - 1));
+  }
 }
 
 }  // namespace lidardet::test::parity

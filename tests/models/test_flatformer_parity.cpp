@@ -167,24 +167,10 @@ TEST(FlatFormerParity, ChainedFromThePointsEveryStageMatchesWithin1e4) {
   EXPECT_EQ(compared, 13);  // the 12 above and the VFE
 }
 
-// post.boxes are OpenPCDet-style (x, y, z_centre, l, w, h, yaw) in the LiDAR frame.
+// Also checks that NMS had work: fewer boxes than the reference's pre-NMS candidates.
 void expect_reference_boxes(const Ctx& c, const std::vector<Box3D>& ours) {
-  const Host& boxes = c.ref.at("post.boxes");
-  const Host& scores = c.ref.at("post.scores");
-  const Host& labels = c.ref.at("post.labels");
-  ASSERT_EQ(ours.size(), std::size_t(boxes.shape[0]));
-  ASSERT_LT(ours.size(), c.ref.at("post.pre_nms_boxes").shape[0]);  // NMS removed some
-  const auto& names = c.det->class_names();
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    SCOPED_TRACE(i);
-    const float* r = &boxes.v[i * 7];
-    const double got[6] = {ours[i].x, ours[i].y, ours[i].z, ours[i].l, ours[i].w, ours[i].h};
-    for (int k = 0; k < 6; ++k) EXPECT_NEAR(got[k], r[k], 1e-4 * (1 + std::fabs(r[k])));
-    // yaw is wrapped into [-pi, pi) on both sides; compare on the circle.
-    EXPECT_NEAR(std::remainder(ours[i].yaw - r[6], 2 * std::numbers::pi), 0.0, 1e-4);
-    EXPECT_NEAR(ours[i].score, scores.v[i], 1e-5);
-    EXPECT_EQ(ours[i].label, names.at(int(labels.v[i]) - 1));
-  }
+  ASSERT_LT(ours.size(), c.ref.at("post.pre_nms_boxes").shape[0]);
+  test::parity::expect_reference_boxes(c.ref, ours, c.det->class_names(), 1e-4, 1e-5);
 }
 
 TEST(FlatFormerParity, PostProcessingFromTheReferenceMapsKeepsTheReferenceBoxes) {

@@ -117,41 +117,10 @@ __global__ void k_col2im_t(const float* col, int64_t O, int64_t H, int64_t W, in
   out[i] = acc;
 }
 
-// One block per row; fixed-shape tree reduction in shared memory (deterministic).
-__global__ void k_layer_norm(const float* x, int64_t sx, float* y, int64_t sy, int64_t cols,
-                             const float* g, const float* b, float eps) {
-  __shared__ float red[kThreads];
-  const float* xr = x + blockIdx.x * sx;
-  float* yr = y + blockIdx.x * sy;
-  float s = 0.f;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) s += xr[c];
-  red[threadIdx.x] = s;
-  __syncthreads();
-  for (int w = blockDim.x / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) red[threadIdx.x] += red[threadIdx.x + w];
-    __syncthreads();
-  }
-  const float mean = red[0] / cols;
-  __syncthreads();
-  float v = 0.f;
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) v += (xr[c] - mean) * (xr[c] - mean);
-  red[threadIdx.x] = v;
-  __syncthreads();
-  for (int w = blockDim.x / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) red[threadIdx.x] += red[threadIdx.x + w];
-    __syncthreads();
-  }
-  const float inv = rsqrtf(red[0] / cols + eps);
-  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
-    yr[c] = (xr[c] - mean) * inv * g[c] + b[c];
-}
-
-__global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int groups,
-                             const float* g, const float* b, float eps) {
-  __shared__ float red[kThreads];
-  const int64_t bi = blockIdx.x / groups, gi = blockIdx.x % groups, cg = C / groups, n = cg * S;
-  const float* xr = x + (bi * C + gi * cg) * S;
-  float* yr = y + (bi * C + gi * cg) * S;
+// Mean and 1 / sqrt(variance + eps) of xr[0, n), computed by the whole block with fixed-shape
+// tree reductions in shared memory (deterministic); every thread receives both.
+__device__ void block_mean_rstd(const float* xr, int64_t n, float eps, float* red, float& mean,
+                                float& inv) {
   float s = 0.f;
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += xr[i];
   red[threadIdx.x] = s;
@@ -160,7 +129,7 @@ __global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int
     if (threadIdx.x < w) red[threadIdx.x] += red[threadIdx.x + w];
     __syncthreads();
   }
-  const float mean = red[0] / n;
+  mean = red[0] / n;
   __syncthreads();
   float v = 0.f;
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) v += (xr[i] - mean) * (xr[i] - mean);
@@ -170,7 +139,30 @@ __global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int
     if (threadIdx.x < w) red[threadIdx.x] += red[threadIdx.x + w];
     __syncthreads();
   }
-  const float inv = rsqrtf(red[0] / n + eps);
+  inv = rsqrtf(red[0] / n + eps);
+}
+
+// One block per row.
+__global__ void k_layer_norm(const float* x, int64_t sx, float* y, int64_t sy, int64_t cols,
+                             const float* g, const float* b, float eps) {
+  __shared__ float red[kThreads];
+  const float* xr = x + blockIdx.x * sx;
+  float* yr = y + blockIdx.x * sy;
+  float mean, inv;
+  block_mean_rstd(xr, cols, eps, red, mean, inv);
+  for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+    yr[c] = (xr[c] - mean) * inv * g[c] + b[c];
+}
+
+// One block per (sample, group).
+__global__ void k_group_norm(const float* x, float* y, int64_t C, int64_t S, int groups,
+                             const float* g, const float* b, float eps) {
+  __shared__ float red[kThreads];
+  const int64_t bi = blockIdx.x / groups, gi = blockIdx.x % groups, cg = C / groups, n = cg * S;
+  const float* xr = x + (bi * C + gi * cg) * S;
+  float* yr = y + (bi * C + gi * cg) * S;
+  float mean, inv;
+  block_mean_rstd(xr, n, eps, red, mean, inv);
   for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
     const int64_t c = gi * cg + i / S;
     yr[i] = (xr[i] - mean) * inv * g[c] + b[c];

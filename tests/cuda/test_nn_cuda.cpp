@@ -10,20 +10,14 @@
 #include "core/error.hpp"
 #include "nn/cpu_backend.hpp"
 #include "nn/cuda_backend.hpp"
+#include "nn/nn_test_util.hpp"
 #include "nn/rulebook.hpp"
 
 using namespace lidardet::nn;
 using lidardet::cuda::CudaBackend;
+using lidardet::nn::test::random_tensor;
 
 namespace {
-
-Tensor rnd(const Shape& s, uint32_t seed, float lo = -1.f, float hi = 1.f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  Tensor t = Tensor::empty(s);
-  for (int64_t i = 0; i < t.numel(); ++i) t.f32()[i] = d(rng);
-  return t;
-}
 
 double max_err(const Tensor& a, const Tensor& b) {
   std::vector<float> x = a.to_vector(), y = b.to_vector();
@@ -53,7 +47,7 @@ class NnCuda : public ::testing::Test {
 }  // namespace
 
 TEST_F(NnCuda, LinearAndActivations) {
-  Tensor x = rnd({37, 19}, 1), w = rnd({11, 19}, 2), b = rnd({11}, 3);
+  Tensor x = random_tensor({37, 19}, 1), w = random_tensor({11, 19}, 2), b = random_tensor({11}, 3);
   for (Act act :
        {Act::Identity, Act::ReLU, Act::GELU, Act::SiLU, Act::Sigmoid, Act::Tanh, Act::Softplus}) {
     Tensor yc = Tensor::empty({37, 11}), yg = dev({37, 11});
@@ -62,14 +56,15 @@ TEST_F(NnCuda, LinearAndActivations) {
     EXPECT_LT(max_err(down(yg), yc), 1e-5) << static_cast<int>(act);
   }
   // Strided column slices and accumulation.
-  Tensor wide = rnd({37, 25}, 4), out = rnd({37, 14}, 5), outg = up(out);
+  Tensor wide = random_tensor({37, 25}, 4), out = random_tensor({37, 14}, 5), outg = up(out);
   cpu.linear(wide.slice(1, 3, 22), w, Tensor(), out.slice(1, 2, 13), Act::Identity, true);
   gpu->linear(up(wide).slice(1, 3, 22), up(w), Tensor(), outg.slice(1, 2, 13), Act::Identity, true);
   EXPECT_LT(max_err(down(outg), out), 1e-5);
 }
 
 TEST_F(NnCuda, ConvolutionsAndNorms) {
-  Tensor x = rnd({2, 5, 9, 7}, 6), w = rnd({4, 5, 3, 3}, 7), b = rnd({4}, 8);
+  Tensor x = random_tensor({2, 5, 9, 7}, 6), w = random_tensor({4, 5, 3, 3}, 7),
+         b = random_tensor({4}, 8);
   for (auto [s, p] : {std::pair{1, 1}, {2, 0}}) {
     const int64_t Ho = (9 + 2 * p - 3) / s + 1, Wo = (7 + 2 * p - 3) / s + 1;
     Tensor yc = Tensor::empty({2, 4, Ho, Wo}), yg = dev({2, 4, Ho, Wo});
@@ -77,12 +72,13 @@ TEST_F(NnCuda, ConvolutionsAndNorms) {
     gpu->conv2d(up(x), up(w), up(b), s, p, yg, Act::ReLU);
     EXPECT_LT(max_err(down(yg), yc), 1e-5);
   }
-  Tensor wt = rnd({5, 3, 2, 2}, 9), bt = rnd({3}, 10);
+  Tensor wt = random_tensor({5, 3, 2, 2}, 9), bt = random_tensor({3}, 10);
   Tensor tc = Tensor::empty({2, 3, 18, 14}), tg = dev({2, 3, 18, 14});
   cpu.conv_transpose2d(x, wt, bt, 2, 0, tc);
   gpu->conv_transpose2d(up(x), up(wt), up(bt), 2, 0, tg);
   EXPECT_LT(max_err(down(tg), tc), 1e-5);
-  Tensor t = rnd({33, 24}, 11, -3, 4), g = rnd({24}, 12), be = rnd({24}, 13);
+  Tensor t = random_tensor({33, 24}, 11, -3, 4), g = random_tensor({24}, 12),
+         be = random_tensor({24}, 13);
   Tensor lc = Tensor::empty({33, 24}), lg = dev({33, 24});
   cpu.layer_norm(t, g, be, 1e-5f, lc);
   gpu->layer_norm(up(t), up(g), up(be), 1e-5f, lg);
@@ -94,7 +90,7 @@ TEST_F(NnCuda, ConvolutionsAndNorms) {
 }
 
 TEST_F(NnCuda, ElementwiseConcatTopk) {
-  Tensor a = rnd({7, 5}, 14), b = rnd({7, 5}, 15), v = rnd({5}, 16);
+  Tensor a = random_tensor({7, 5}, 14), b = random_tensor({7, 5}, 15), v = random_tensor({5}, 16);
   for (BinOp op : {BinOp::Add, BinOp::Sub, BinOp::Mul}) {
     Tensor yc = Tensor::empty({7, 5}), yg = dev({7, 5});
     cpu.binary(op, a, v, yc);
@@ -119,7 +115,7 @@ TEST_F(NnCuda, ElementwiseConcatTopk) {
 }
 
 TEST_F(NnCuda, SparseOps) {
-  Tensor src = rnd({50, 6}, 17);
+  Tensor src = random_tensor({50, 6}, 17);
   std::vector<int32_t> idx(50);
   for (int i = 0; i < 50; ++i) idx[i] = (i * 7) % 13;
   Tensor index = Tensor::from_vector({50}, idx);
@@ -139,7 +135,7 @@ TEST_F(NnCuda, SparseOps) {
   Tensor c = Tensor::from_vector({40, 4}, coords);
   Rulebook rc = build_subm_rulebook(cpu, c, {4, 7, 9}),
            rg = build_subm_rulebook(*gpu, c, {4, 7, 9});
-  Tensor f = rnd({40, 5}, 18), w = rnd({3, 27, 5}, 19);
+  Tensor f = random_tensor({40, 5}, 18), w = random_tensor({3, 27, 5}, 19);
   Tensor yc = Tensor::empty({40, 3}), yg = dev({40, 3});
   cpu.sparse_conv(f, rc, w, yc);
   gpu->sparse_conv(up(f), rg, up(w), yg);
@@ -155,8 +151,8 @@ TEST_F(NnCuda, SparseOps) {
 TEST_F(NnCuda, WarmFramesAllocateNoDeviceMemory) {
   std::vector<int32_t> idx(20000);
   for (int i = 0; i < 20000; ++i) idx[i] = (i * 7919) % 5000;
-  Tensor src = up(rnd({20000, 8}, 40)), index = up(Tensor::from_vector({20000}, idx));
-  Tensor x = up(rnd({1, 8, 64, 64}, 41)), w = up(rnd({8, 8, 3, 3}, 42));
+  Tensor src = up(random_tensor({20000, 8}, 40)), index = up(Tensor::from_vector({20000}, idx));
+  Tensor x = up(random_tensor({1, 8, 64, 64}, 41)), w = up(random_tensor({8, 8, 3, 3}, 42));
   std::size_t warm = 0;
   for (int frame = 0; frame < 3; ++frame) {
     gpu->arena().reset();
@@ -186,7 +182,7 @@ TEST_F(NnCuda, DeviceIndexErrorsSurfaceAtTheNextSynchronisation) {
     }
     return std::string("no error");
   };
-  Tensor src = up(rnd({10, 4}, 50)), out = gpu->alloc({3, 4});
+  Tensor src = up(random_tensor({10, 4}, 50)), out = gpu->alloc({3, 4});
   Tensor bad_rows = up(Tensor::from_vector({3}, std::vector<int32_t>{0, 10, 2}));
   Tensor bad_targets =
       up(Tensor::from_vector({10}, std::vector<int32_t>{0, 1, 2, 0, 1, 2, 0, 1, 2, -1}));
@@ -199,7 +195,7 @@ TEST_F(NnCuda, DeviceIndexErrorsSurfaceAtTheNextSynchronisation) {
   Tensor coords = up(Tensor::from_vector({2, 4}, std::vector<int32_t>{0, 0, 1, 1, 0, 0, 2, 5}));
   Tensor map = gpu->alloc({1, 4, 3, 5});
   EXPECT_NE(message([&] {
-              gpu->sparse_to_dense(up(rnd({2, 4}, 51)), coords, map);
+              gpu->sparse_to_dense(up(random_tensor({2, 4}, 51)), coords, map);
             }).find("sparse_to_dense"),
             std::string::npos);
   // Two failures before one synchronisation: the first is reported.
@@ -209,7 +205,8 @@ TEST_F(NnCuda, DeviceIndexErrorsSurfaceAtTheNextSynchronisation) {
   });
   EXPECT_NE(first.find("gather_rows"), std::string::npos) << first;
   // Cleared: valid work afterwards synchronises and matches the CPU.
-  Tensor good = Tensor::from_vector({3}, std::vector<int32_t>{9, 0, 4}), hsrc = rnd({10, 4}, 50);
+  Tensor good = Tensor::from_vector({3}, std::vector<int32_t>{9, 0, 4}),
+         hsrc = random_tensor({10, 4}, 50);
   Tensor want = Tensor::empty({3, 4});
   cpu.gather_rows(hsrc, good, want);
   gpu->gather_rows(src, up(good), out);
@@ -219,27 +216,29 @@ TEST_F(NnCuda, DeviceIndexErrorsSurfaceAtTheNextSynchronisation) {
 
 TEST_F(NnCuda, SequenceOps) {
   const int64_t N = 45, C = 16, G = 8;
-  Tensor q = rnd({N, C}, 20), k = rnd({N, C}, 21), v = rnd({N, C}, 22), w = rnd({N, C}, 23, -3, 1);
+  Tensor q = random_tensor({N, C}, 20), k = random_tensor({N, C}, 21),
+         v = random_tensor({N, C}, 22), w = random_tensor({N, C}, 23, -3, 1);
   Tensor ac = Tensor::empty({N, C}), ag = dev({N, C});
   cpu.group_attention(q, k, v, 4, G, ac);
   gpu->group_attention(up(q), up(k), up(v), 4, G, ag);
   EXPECT_LT(max_err(down(ag), ac), 1e-5);
-  Tensor u = rnd({4, 4}, 24);
+  Tensor u = random_tensor({4, 4}, 24);
   cpu.wkv6(q, k, v, w, u, 4, G, ac);
   gpu->wkv6(up(q), up(k), up(v), up(w), up(u), 4, G, ag);
   EXPECT_LT(max_err(down(ag), ac), 1e-4);
   cpu.token_shift_diff(q, G, ac);
   gpu->token_shift_diff(up(q), G, ag);
   EXPECT_EQ(max_err(down(ag), ac), 0.0);
-  Tensor cw = rnd({C, 4}, 25), cb = rnd({C}, 26);
+  Tensor cw = random_tensor({C, 4}, 25), cb = random_tensor({C}, 26);
   for (bool rev : {false, true}) {
     cpu.causal_conv1d_silu(q, cw, cb, G, rev, ac);
     gpu->causal_conv1d_silu(up(q), up(cw), up(cb), G, rev, ag);
     EXPECT_LT(max_err(down(ag), ac), 1e-5);
   }
   const int64_t S = 16;
-  Tensor delta = rnd({N, C}, 27, -3, 2), db = rnd({C}, 28), A = rnd({C, S}, 29, -4, -0.1f),
-         bc = rnd({N, 2 * S}, 30), D = rnd({C}, 31);
+  Tensor delta = random_tensor({N, C}, 27, -3, 2), db = random_tensor({C}, 28),
+         A = random_tensor({C, S}, 29, -4, -0.1f), bc = random_tensor({N, 2 * S}, 30),
+         D = random_tensor({C}, 31);
   Tensor bcg = up(bc);
   for (bool rev : {false, true}) {
     cpu.selective_scan(

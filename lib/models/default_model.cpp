@@ -3,23 +3,38 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "models/model_config.hpp"
 
 namespace lidardet {
+namespace fs = std::filesystem;
+
+namespace {
+// <root>/<relative path> named by `key` of the default-model file, which must exist.
+std::string named_file(const ModelConfig& spec, const std::string& root, const std::string& key) {
+  const std::string rel = spec.get_string(key);
+  if (rel.empty() || fs::path(rel).is_absolute())
+    throw Error(spec.path + ": " + key + ": expected a path relative to " + root + ", got '" + rel +
+                "'");
+  const std::string path = (fs::path(root) / rel).string();
+  if (!fs::exists(path))
+    throw Error(spec.path + ": " + key + ": '" + rel + "' does not exist under " + root);
+  return path;
+}
+}  // namespace
 
 ModelFiles default_model_files(const std::vector<std::string>& roots) {
   std::string searched;
   for (const auto& r : roots) {
-    // The .pth, not the .safetensors: the checkpoint loader currently takes this safetensors
-    // file (header length 0xcf80, first byte 0x80) for a legacy pickle (reported to the lead).
-    ModelFiles f{r + "/configs/lion_mamba_kitti_small.yaml",
-                 r + "/models/lion_mamba_kitti_small/lion_mamba_kitti_small.pth"};
-    if (std::filesystem::exists(f.config) && std::filesystem::exists(f.weights)) return f;
-    searched += " " + r;
+    const fs::path file = fs::path(r) / "configs" / "default_model.yaml";
+    if (!fs::exists(file)) {
+      searched += " " + r;
+      continue;
+    }
+    const ModelConfig spec = load_model_config(file.string());
+    return {named_file(spec, r, "config"), named_file(spec, r, "weights")};
   }
-  throw Error(
-      "the default model (configs/lion_mamba_kitti_small.yaml and models/"
-      "lion_mamba_kitti_small/lion_mamba_kitti_small.pth) was not found under:" +
-      searched + "; pass --config and --weights");
+  throw Error("the default model (configs/default_model.yaml) was not found under:" + searched +
+              "; pass --config and --weights");
 }
 
 ModelFiles resolve_model_files(const std::string& config, const std::string& weights,

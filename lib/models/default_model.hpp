@@ -1,5 +1,5 @@
-// Where the shipped default model (the small LION-Mamba KITTI-style one) lives: its config under
-// configs/ and its weights under models/, looked up in the source tree or the installed data dir.
+// Where the shipped default model lives: configs/default_model.yaml names its config and weights
+// (relative to the root holding it: the source tree or the installed data dir).
 #pragma once
 #include <string>
 #include <vector>
@@ -10,9 +10,9 @@ struct ModelFiles {
   std::string config, weights;
 };
 
-// The first root holding both configs/lion_mamba_kitti_small.yaml and
-// models/lion_mamba_kitti_small/lion_mamba_kitti_small.pth; throws lidardet::Error
-// listing the roots searched.
+// The files named by <root>/configs/default_model.yaml in the first root that has it (keys
+// `config` and `weights`). Throws lidardet::Error listing the roots searched when none has it,
+// and naming the file and key when the YAML is malformed or a named file is missing.
 ModelFiles default_model_files(const std::vector<std::string>& roots);
 
 // Resolves --config/--weights: both given, or neither (the default model); one alone is an error.

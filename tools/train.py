@@ -17,19 +17,20 @@ import subprocess
 import sys
 import time
 
+DEFAULT_THREADS = 1
 
 
 def _pin_blas_threads(argv):
     """Debian's torch multiplies matrices in the system OpenBLAS, whose own thread pool ignores
-    torch.set_num_threads and busy-waits on every core. --threads must reach it through the environment before
-    numpy and torch load it, or a '--threads 1' run takes the whole machine."""
-    n = None
+    torch.set_num_threads and busy-waits on every core. --threads (or its default, when not given) must reach it
+    through the environment before numpy and torch load it, or a one-thread run takes the whole machine."""
+    n = str(DEFAULT_THREADS)
     for i, a in enumerate(argv):
         if a == '--threads' and i + 1 < len(argv):
             n = argv[i + 1]
         elif a.startswith('--threads='):
             n = a.split('=', 1)[1]
-    if n is not None and n.isdigit():
+    if n.isdigit():
         for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'):
             os.environ.setdefault(var, n)
 
@@ -234,7 +235,7 @@ def main():
                     help='augmentation: shift each training scene vertically by U(-v, v) m (0: off)')
     ap.add_argument('--max-frames', type=int, default=0, help='use only the first N training frames')
     ap.add_argument('--time-limit', type=float, default=0, help='stop after this many minutes (0: none)')
-    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--threads', type=int, default=DEFAULT_THREADS)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--no-augment', action='store_true')
     ap.add_argument('--predict-only', action='store_true')

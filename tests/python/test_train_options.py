@@ -169,8 +169,8 @@ def test_height_stats_names_a_short_line(tmp_path):
 
 
 def test_threads_flag_reaches_openblas_before_torch_loads(monkeypatch):
-    """--threads must pin the system OpenBLAS pool through the environment (torch.set_num_threads does not
-    reach it, and its idle threads spin on every core); an explicit environment setting wins."""
+    """--threads (or its default) must pin the system OpenBLAS pool through the environment (torch.set_num_threads
+    does not reach it, and its idle threads spin on every core); an explicit environment setting wins."""
     for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'):
         monkeypatch.delenv(var, raising=False)
     train._pin_blas_threads(['--config', 'c.yaml', '--threads', '3'])
@@ -178,6 +178,11 @@ def test_threads_flag_reaches_openblas_before_torch_loads(monkeypatch):
     monkeypatch.setenv('OPENBLAS_NUM_THREADS', '2')
     train._pin_blas_threads(['--threads=5'])
     assert os.environ['OPENBLAS_NUM_THREADS'] == '2'
+    # Without the flag, the pool follows train.py's default, as torch.set_num_threads does.
+    for var in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS'):
+        monkeypatch.delenv(var, raising=False)
+    train._pin_blas_threads(['--config', 'c.yaml'])
+    assert os.environ['OPENBLAS_NUM_THREADS'] == str(train.DEFAULT_THREADS)
 
 
 def test_train_process_runs_on_the_threads_it_was_given():

@@ -26,20 +26,20 @@ struct Divisor32 {
 
 // key_to_coord for 32-bit keys: writes (b, z, y, x).
 struct KeyDecoder {
-  Divisor32 inner, middle, outer;  // the three radices, innermost first
-  bool zyx;
+  KeyAxes ax;
+  Divisor32 inner, middle, outer;
   explicit KeyDecoder(const GridParams& g)
-      : inner(g.order_zyx ? g.grid[0] : g.grid[2]),
-        middle(g.grid[1]),
-        outer(g.order_zyx ? g.grid[2] : g.grid[0]),
-        zyx(g.order_zyx) {}
+      : ax(key_axes(g)),
+        inner(g.grid[ax.axis[0]]),
+        middle(g.grid[ax.axis[1]]),
+        outer(g.grid[ax.axis[2]]) {}
   void decode(std::uint32_t key, std::int32_t out[4]) const {
     const std::uint32_t q0 = inner.quot(key), q1 = middle.quot(q0), q2 = outer.quot(q1);
-    const std::int32_t c0 = std::int32_t(key - q0 * inner.d), c1 = std::int32_t(q0 - q1 * middle.d),
-                       c2 = std::int32_t(q1 - q2 * outer.d);
-    out[0] = std::int32_t(q2), out[2] = c1;
-    out[1] = zyx ? c2 : c0;  // z
-    out[3] = zyx ? c0 : c2;  // x
+    std::int32_t c[3];
+    c[ax.axis[0]] = std::int32_t(key - q0 * inner.d);
+    c[ax.axis[1]] = std::int32_t(q0 - q1 * middle.d);
+    c[ax.axis[2]] = std::int32_t(q1 - q2 * outer.d);
+    out[0] = std::int32_t(q2), out[1] = c[2], out[2] = c[1], out[3] = c[0];
   }
 };
 
@@ -88,10 +88,13 @@ LIDARDET_ALWAYS_INLINE inline std::uint32_t find_runs_body(std::span<const Point
                                                            const GridParams& g, VoxelWorkspace& ws,
                                                            std::uint32_t* kept,
                                                            std::uint32_t& kept_count) {
-  const std::uint32_t gx = g.grid[0], gy = g.grid[1], gz = g.grid[2];
-  const std::uint32_t stride[3] = {g.order_zyx ? 1 : gy * gz, g.order_zyx ? gx : gz,
-                                   g.order_zyx ? gx * gy : 1};
-  const std::uint32_t cells = gx * gy * gz;
+  const KeyAxes key_layout = key_axes(g);
+  const int* axes = key_layout.axis;
+  std::uint32_t stride[3];  // cell_key's layout as strides
+  stride[axes[0]] = 1;
+  stride[axes[1]] = std::uint32_t(g.grid[axes[0]]);
+  stride[axes[2]] = stride[axes[1]] * std::uint32_t(g.grid[axes[1]]);
+  const std::uint32_t cells = stride[axes[2]] * std::uint32_t(g.grid[axes[2]]);
   std::uint64_t* words = ws.run_words.data();
   RunStart* run = ws.run_start.data();
   alignas(64) float xyz_block[3][kBlock];

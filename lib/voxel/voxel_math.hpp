@@ -88,27 +88,33 @@ LIDARDET_HD inline bool point_cell(float x, float y, float z, const GridParams& 
   return true;
 }
 
+// The cell key's layout: the axes from the fastest-varying to the slowest (x, y, z for
+// kZYX, whose ascending keys run z-major; z, y, x otherwise), the sample above them all. Every
+// key encoder and decoder, CPU and CUDA, takes the layout from here.
+struct KeyAxes {
+  int axis[3];  // 0 = x, 1 = y, 2 = z; innermost first
+};
+LIDARDET_HD inline KeyAxes key_axes(const GridParams& g) {
+  return g.order_zyx ? KeyAxes{{0, 1, 2}} : KeyAxes{{2, 1, 0}};
+}
+
 // Linear key of a cell of sample b; ascending keys give the configured voxel order.
 LIDARDET_HD inline std::uint64_t cell_key(int b, const int c[3], const GridParams& g) {
   using u = std::uint64_t;
-  if (g.order_zyx)
-    return ((u(b) * u(g.grid[2]) + u(c[2])) * u(g.grid[1]) + u(c[1])) * u(g.grid[0]) + u(c[0]);
-  return ((u(b) * u(g.grid[0]) + u(c[0])) * u(g.grid[1]) + u(c[1])) * u(g.grid[2]) + u(c[2]);
+  const KeyAxes k = key_axes(g);
+  const int* ax = k.axis;
+  u key = u(b);
+  for (int i = 2; i >= 0; --i) key = key * u(g.grid[ax[i]]) + u(c[ax[i]]);
+  return key;
 }
 
 // Inverse of cell_key: writes (b, z, y, x).
 LIDARDET_HD inline void key_to_coord(std::uint64_t key, const GridParams& g, std::int32_t out[4]) {
   using u = std::uint64_t;
+  const KeyAxes k = key_axes(g);
+  const int* ax = k.axis;
   int c[3];
-  if (g.order_zyx) {
-    c[0] = int(key % u(g.grid[0])), key /= u(g.grid[0]);
-    c[1] = int(key % u(g.grid[1])), key /= u(g.grid[1]);
-    c[2] = int(key % u(g.grid[2])), key /= u(g.grid[2]);
-  } else {
-    c[2] = int(key % u(g.grid[2])), key /= u(g.grid[2]);
-    c[1] = int(key % u(g.grid[1])), key /= u(g.grid[1]);
-    c[0] = int(key % u(g.grid[0])), key /= u(g.grid[0]);
-  }
+  for (int i = 0; i < 3; ++i) c[ax[i]] = int(key % u(g.grid[ax[i]])), key /= u(g.grid[ax[i]]);
   out[0] = int(key), out[1] = c[2], out[2] = c[1], out[3] = c[0];
 }
 

@@ -6,21 +6,11 @@
 
 #include "core/device.hpp"
 #include "core/error.hpp"
+#include "core/transfer.hpp"
 #include "voxel/radix_sort.hpp"
 #include "voxel_kernels.hpp"
 
 namespace lidardet::cuda {
-namespace {
-
-template <class T>
-std::vector<T> download(const T* dev, std::size_t n) {
-  std::vector<T> out(n);
-  if (n) check(cudaMemcpy(out.data(), dev, n * sizeof(T), cudaMemcpyDeviceToHost), "download");
-  return out;
-}
-
-}  // namespace
-
 CudaVoxelizer::CudaVoxelizer(const VoxelizerConfig& config)
     : config_(config), s_(std::make_unique<VoxelDeviceState>()) {
   s_->grid = grid_params(config);

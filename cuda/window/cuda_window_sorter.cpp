@@ -4,24 +4,12 @@
 
 #include "core/device.hpp"
 #include "core/error.hpp"
+#include "core/transfer.hpp"
 #include "voxel/radix_sort.hpp"
 #include "window_kernels.hpp"
 
 namespace lidardet::cuda {
 namespace {
-
-template <class T>
-std::vector<T> download(const T* dev, std::size_t n) {
-  std::vector<T> out(n);
-  if (n) check(cudaMemcpy(out.data(), dev, n * sizeof(T), cudaMemcpyDeviceToHost), "download");
-  return out;
-}
-
-template <class T>
-void upload_vec(T* dev, const std::vector<T>& v) {
-  if (!v.empty())
-    check(cudaMemcpy(dev, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice), "upload");
-}
 
 // Bits covering every key of a batch: the key of the largest cell of the last sample + 1.
 int flat_bits(const FlatKeyParams& p, int batch) {

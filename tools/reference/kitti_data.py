@@ -135,7 +135,9 @@ class KittiDataset:
 
 
 def write_kitti_result(path, boxes, scores, labels, class_names, calib, size):
-    """KITTI result lines (camera frame, 2D box from the projected corners clipped to the image)."""
+    """KITTI result lines (camera frame, 2D box from the projected corners clipped to the image), with
+    4 decimals as OpenPCDet and the C++ Detector write them: 2 would move boxes by up to 5 mm, enough to
+    shift 3D AP at IoU 0.7 by points when the two are compared."""
     lines = []
     for b, s, lab in zip(boxes, scores, labels):
         x, y, z, dx, dy, dz, yaw = (float(v) for v in b)
@@ -156,8 +158,8 @@ def write_kitti_result(path, boxes, scores, labels, class_names, calib, size):
         ry = (ry + math.pi) % (2 * math.pi) - math.pi
         alpha = -math.atan2(-y, x) + ry
         alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
-        lines.append(f'{class_names[int(lab) - 1]} -1 -1 {alpha:.2f} {x1:.2f} {y1:.2f} {x2:.2f} {y2:.2f} '
-                     f'{dz:.2f} {dy:.2f} {dx:.2f} {bottom[0]:.2f} {bottom[1]:.2f} {bottom[2]:.2f} {ry:.2f} {float(s):.4f}')
+        lines.append(f'{class_names[int(lab) - 1]} -1 -1 {alpha:.4f} {x1:.4f} {y1:.4f} {x2:.4f} {y2:.4f} '
+                     f'{dz:.4f} {dy:.4f} {dx:.4f} {bottom[0]:.4f} {bottom[1]:.4f} {bottom[2]:.4f} {ry:.4f} {float(s):.4f}')
     tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines) + ('\n' if lines else ''))

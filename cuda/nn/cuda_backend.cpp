@@ -6,6 +6,7 @@
 
 #include "core/device.hpp"
 #include "core/error.hpp"
+#include "core/transfer.hpp"
 #include "nn/nn_kernels.hpp"
 
 namespace lidardet::cuda {
@@ -94,8 +95,7 @@ void CudaBackend::synchronize() {
 
 void CudaBackend::raise_index_errors() {
   // The stream is idle here: reading the word costs one small copy, not a pipeline drain.
-  int32_t code = 0;
-  check(cudaMemcpy(&code, error_flag_, sizeof(code), cudaMemcpyDeviceToHost), "cudaMemcpy");
+  const int32_t code = download_value(error_flag_, "cudaMemcpy");
   if (code == k::kIndexOk) return;
   check(cudaMemset(error_flag_, 0, sizeof(int32_t)), "cudaMemset");
   const char* op =

@@ -58,9 +58,7 @@ void CudaVoxelizer::upload(std::span<const PointCloudView> clouds) {
       check(cudaMemcpy(s_->points + std::size_t(starts[b]) * nc, clouds[b].data,
                        clouds[b].size * nc * sizeof(float), cudaMemcpyHostToDevice),
             "upload points");
-  check(cudaMemcpy(s_->starts, starts.data(), starts.size() * sizeof(std::uint32_t),
-                   cudaMemcpyHostToDevice),
-        "upload starts");
+  upload_vec(s_->starts, starts, "upload starts");
 }
 
 void CudaVoxelizer::run(bool features) { run_voxelize(*s_, features && !channels_.empty()); }

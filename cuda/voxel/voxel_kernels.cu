@@ -4,6 +4,7 @@
 #include <cub/cub.cuh>
 
 #include "core/device.hpp"
+#include "core/transfer.hpp"
 #include "voxel_kernels.hpp"
 
 namespace lidardet::cuda {
@@ -126,12 +127,6 @@ __global__ void k_features(std::uint32_t k, const float* __restrict__ points, in
   }
 }
 
-std::uint32_t read_u32(const std::uint32_t* dev) {
-  std::uint32_t v = 0;
-  check(cudaMemcpy(&v, dev, sizeof v, cudaMemcpyDeviceToHost), "cudaMemcpy (count)");
-  return v;
-}
-
 }  // namespace
 
 void reserve(VoxelDeviceState& s, std::uint32_t n, int channels, int batch, int width) {
@@ -182,7 +177,7 @@ void run_voxelize(VoxelDeviceState& s, bool features) {
     check(cub::DeviceRadixSort::SortPairs(s.temp, bytes, s.keys_in, s.keys_out, s.idx_in, s.idx_out,
                                           int(s.n), 0, s.key_bits + 1),
           "cub radix sort (voxel keys)");
-    s.kept = read_u32(s.kept_incl + s.n - 1);
+    s.kept = download_value(s.kept_incl + s.n - 1, "cudaMemcpy (count)");
   }
   if (s.kept > 0) {
     k_run_starts<<<blocks(s.kept), kThreads>>>(s.kept, s.keys_out, s.flags);
@@ -192,7 +187,7 @@ void run_voxelize(VoxelDeviceState& s, bool features) {
     k_unique<<<blocks(s.kept), kThreads>>>(s.kept, s.keys_out, s.idx_out, s.flags, s.voxel_incl,
                                            s.kept_incl, s.grid, s.voxel_points, s.point_voxel,
                                            s.voxel_offsets, s.unique_keys, s.coords);
-    s.voxels = read_u32(s.voxel_incl + s.kept - 1);
+    s.voxels = download_value(s.voxel_incl + s.kept - 1, "cudaMemcpy (count)");
   }
   k_finish_offsets<<<blocks(s.batch + 1), kThreads>>>(s.voxels, s.kept, s.voxel_offsets, s.batch,
                                                       s.unique_keys, s.cells, s.sample_offsets);

@@ -4,6 +4,7 @@
 
 #include "core/device.hpp"
 #include "core/error.hpp"
+#include "core/transfer.hpp"
 #include "window_kernels.hpp"
 
 namespace lidardet::cuda {
@@ -96,9 +97,8 @@ void run_window_order(WindowDeviceState& s, const FlatKeyParams* flat, FlatOrder
 
 void finish_window_orders(WindowDeviceState& s) {
   check(cudaDeviceSynchronize(), "window sorter synchronize");
-  int dup = 0;
-  check(cudaMemcpy(&dup, s.duplicate, sizeof dup, cudaMemcpyDeviceToHost), "download flag");
-  if (dup) throw Error("window sorter: two voxels share a cell (duplicate coordinates)");
+  if (download_value(s.duplicate, "download flag"))
+    throw Error("window sorter: two voxels share a cell (duplicate coordinates)");
 }
 
 void release(WindowDeviceState& s) {
